@@ -1,0 +1,168 @@
+"""The certificate lifecycle and its numbering."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .clock import CHILE
+from .errors import InvalidInputError, InvalidTransitionError
+from .rut import Rut
+
+
+class CertificateState(StrEnum):
+    """The state of a course's certificate, as shown in the course list."""
+
+    PENDING = "PENDING"
+    ISSUED = "ISSUED"
+    ANNULMENT_REQUESTED = "ANNULMENT_REQUESTED"
+    REISSUE_APPROVED = "REISSUE_APPROVED"
+    ANNULMENT_REJECTED = "ANNULMENT_REJECTED"
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+    @classmethod
+    def parse(cls, raw: object, *, field: str = "state") -> CertificateState:
+        try:
+            return cls(str(raw))
+        except ValueError:
+            raise InvalidInputError("El estado del certificado no es válido.", field=field) from None
+
+
+_STATE_LABELS = {
+    CertificateState.PENDING: "Pendiente de Emitir",
+    CertificateState.ISSUED: "Emitido",
+    CertificateState.ANNULMENT_REQUESTED: "Pendiente de Validación",
+    CertificateState.REISSUE_APPROVED: "Aprobado para Re-emisión",
+    CertificateState.ANNULMENT_REJECTED: "Rechazado para Re-emisión",
+}
+
+
+class CertificateEvent(StrEnum):
+    ISSUE = "issue"
+    REQUEST_ANNULMENT = "request_annulment"
+    APPROVE_ANNULMENT = "approve_annulment"
+    REJECT_ANNULMENT = "reject_annulment"
+
+
+# A rejected annulment leaves the certificate valid; the OTEC may ask again with a new reason,
+# but it can never issue a second certificate while one is valid.
+_TRANSITIONS: dict[tuple[CertificateState, CertificateEvent], CertificateState] = {
+    (CertificateState.PENDING, CertificateEvent.ISSUE): CertificateState.ISSUED,
+    (CertificateState.REISSUE_APPROVED, CertificateEvent.ISSUE): CertificateState.ISSUED,
+    (CertificateState.ISSUED, CertificateEvent.REQUEST_ANNULMENT): CertificateState.ANNULMENT_REQUESTED,
+    (CertificateState.ANNULMENT_REJECTED, CertificateEvent.REQUEST_ANNULMENT): CertificateState.ANNULMENT_REQUESTED,
+    (CertificateState.ANNULMENT_REQUESTED, CertificateEvent.APPROVE_ANNULMENT): CertificateState.REISSUE_APPROVED,
+    (CertificateState.ANNULMENT_REQUESTED, CertificateEvent.REJECT_ANNULMENT): CertificateState.ANNULMENT_REJECTED,
+}
+
+_REFUSALS = {
+    CertificateEvent.ISSUE: "El curso ya tiene un certificado vigente o en evaluación; no se puede emitir otro.",
+    CertificateEvent.REQUEST_ANNULMENT: "Sólo se puede solicitar la anulación de un certificado emitido.",
+    CertificateEvent.APPROVE_ANNULMENT: "La solicitud de anulación ya fue resuelta.",
+    CertificateEvent.REJECT_ANNULMENT: "La solicitud de anulación ya fue resuelta.",
+}
+
+
+def next_state(state: CertificateState, event: CertificateEvent) -> CertificateState:
+    """The state after `event`, or InvalidTransitionError when the event is not allowed in `state`."""
+    try:
+        return _TRANSITIONS[(state, event)]
+    except KeyError:
+        raise InvalidTransitionError(_REFUSALS[event]) from None
+
+
+def allowed_events(state: CertificateState) -> frozenset[CertificateEvent]:
+    return frozenset(event for (source, event) in _TRANSITIONS if source == state)
+
+
+_NUMBER = re.compile(r"^([1-9][0-9]{0,8})-([0-9]{4})$")
+
+
+@dataclass(frozen=True, order=True)
+class CertificateNumber:
+    """`N-YYYY`: N counts per institution and year from 1, gapless and never reused."""
+
+    year: int
+    sequence: int
+
+    def __str__(self) -> str:
+        return f"{self.sequence}-{self.year}"
+
+    @classmethod
+    def parse(cls, raw: object, *, field: str = "number") -> CertificateNumber:
+        match = _NUMBER.match(str(raw).strip()) if isinstance(raw, str) else None
+        if match is None:
+            raise InvalidInputError("El número de certificado tiene la forma N-AAAA (ejemplo: 12-2017).", field=field)
+        return cls(year=int(match.group(2)), sequence=int(match.group(1)))
+
+
+def numbering_year(issued_at: datetime) -> int:
+    """The year a certificate counts in: the issue date in Chile, not in UTC."""
+    return issued_at.astimezone(CHILE).year
+
+
+def assign_number(last_sequence: int, issued_at: datetime) -> CertificateNumber:
+    """The number after `last_sequence` (0 when none was issued that year)."""
+    return CertificateNumber(year=numbering_year(issued_at), sequence=last_sequence + 1)
+
+
+class CertificateStatus(StrEnum):
+    """A certificate itself is valid or annulled; annulled ones are kept and still downloadable."""
+
+    VALID = "VALID"
+    ANNULLED = "ANNULLED"
+
+
+@dataclass(frozen=True)
+class FrozenParticipant:
+    """A participant as the certificate froze them: later marks never change it."""
+
+    rut: Rut
+    name: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class Certificate:
+    number: CertificateNumber
+    institution_rut: Rut
+    course_code: str
+    issued_at: datetime
+    status: CertificateStatus
+    invoice_number: str
+    accepted_by_rut: Rut
+    accepted_by_name: str
+    participants: tuple[FrozenParticipant, ...]
+    verification_code: str
+    pdf_key: str | None = None
+    pdf_sha256: str | None = None
+    annulled_at: datetime | None = None
+
+
+class AnnulmentStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class AnnulmentRequest:
+    request_id: str
+    course_code: str
+    institution_rut: Rut
+    certificate_number: CertificateNumber
+    region_code: str
+    reason: str
+    requested_at: datetime
+    requested_by_rut: Rut
+    requested_by_name: str
+    status: AnnulmentStatus
+    decided_at: datetime | None = None
+    decided_by_rut: Rut | None = None
+    decided_by_name: str | None = None
+    decision_comment: str | None = None

@@ -1,0 +1,42 @@
+"""Domain errors. Handlers map each class to one HTTP status in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInputError(DomainError):
+    code = "invalid_input"
+
+
+class AuthenticationError(DomainError):
+    code = "authentication_failed"
+
+
+class AccountLockedError(DomainError):
+    code = "account_locked"
+
+
+class PermissionDeniedError(DomainError):
+    code = "forbidden"
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+
+
+class StateConflictError(DomainError):
+    code = "state_conflict"
+
+
+class InvalidTransitionError(StateConflictError):
+    code = "invalid_transition"

@@ -1,0 +1,58 @@
+"""HTTP middleware: a correlation id per request, and errors Chalice makes itself in our JSON shape."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Request, Response
+
+from .http import CHALICE_CODES, CHALICE_MESSAGES, JSON_HEADERS, logger, request_header
+
+_HEADER = "x-correlation-id"
+
+
+def _correlation_id(request: Request) -> str:
+    given = request_header(request, _HEADER)
+    if given and len(given) <= 128 and given.isprintable():
+        return given
+    context = request.context or {}
+    return str(context.get("requestId") or uuid.uuid4())
+
+
+def _as_error_shape(response: Response) -> Response:
+    """Chalice's own errors (bad content type, its 500) come as {"Code", "Message"}; ours as {"error"}."""
+    body: Any = response.body
+    if isinstance(body, str | bytes) and response.status_code >= 400:
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if isinstance(body, dict) and "Code" in body and "error" not in body:
+        status = response.status_code
+        code = CHALICE_CODES.get(status, "internal_error" if status >= 500 else "error")
+        message = CHALICE_MESSAGES.get(status, "Ocurrió un error interno. Intente nuevamente.")
+        response.body = {"error": {"code": code, "message": message}}
+        response.headers = {**(response.headers or {}), **JSON_HEADERS}
+    return response
+
+
+def correlate_requests(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    correlation_id = _correlation_id(event)
+    logger.set_correlation_id(correlation_id)
+    started = time.perf_counter()
+    response = _as_error_shape(get_response(event))
+    response.headers = {**(response.headers or {}), "X-Correlation-Id": correlation_id}
+    logger.info(
+        "request",
+        extra={
+            "method": event.method,
+            "path": event.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return response

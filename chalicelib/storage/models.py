@@ -1,0 +1,316 @@
+"""PynamoDB models: the storage schema. Nothing outside `storage/` sees these classes.
+
+Every request path reads by key or by Query on an index (docs/data-model.md); none scans.
+Times are ISO-8601 strings with their UTC offset, so a Chilean local time keeps its zone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..config import get_settings
+
+_settings = get_settings()
+
+
+def _meta(table: str) -> type:
+    class Meta:
+        table_name = _settings.table_name(table)
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    return Meta
+
+
+# ---------------------------------------------------------------- institutions and people
+
+
+class InstitutionModel(Model):
+    Meta = _meta("institutions")
+    rut = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute(default="OTEC")
+
+
+class GrantMap(MapAttribute[str, Any]):
+    profile = UnicodeAttribute()
+    institution_rut = UnicodeAttribute()
+    institution_name = UnicodeAttribute()
+    regions = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class OfficerRegionIndex(GlobalSecondaryIndex["UserModel"]):
+    """The SENCE officers of one region, whom the notifier emails (sparse: officers only)."""
+
+    class Meta:
+        index_name = "officer_region_index"
+        projection = AllProjection()
+
+    officer_region = UnicodeAttribute(hash_key=True)
+    rut = UnicodeAttribute(range_key=True)
+
+
+class UserModel(Model):
+    Meta = _meta("users")
+    rut = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute()
+    grants = ListAttribute(of=GrantMap, default=list)
+    officer_region = UnicodeAttribute(null=True)
+    officer_region_index = OfficerRegionIndex()
+
+
+class LoginAttemptModel(Model):
+    """Consecutive failed logins per RUT, known or not, and the lock they lead to."""
+
+    Meta = _meta("login_attempts")
+    rut = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    locked_until = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class ApiKeyModel(Model):
+    """LCE machine credentials: only the SHA-256 of the key is stored."""
+
+    Meta = _meta("api_keys")
+    key_hash = UnicodeAttribute(hash_key=True)
+    institution_rut = UnicodeAttribute()
+    label = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+
+
+# ---------------------------------------------------------------- courses, participants, sessions
+
+
+class InstitutionProgramIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program by start date: search by dates, or all of them."""
+
+    class Meta:
+        index_name = "institution_program_index"
+        projection = AllProjection()
+
+    inst_program = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class SenceCodeIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution with one Código SENCE."""
+
+    class Meta:
+        index_name = "sence_code_index"
+        projection = AllProjection()
+
+    inst_sence = UnicodeAttribute(hash_key=True)
+    course_code = UnicodeAttribute(range_key=True)
+
+
+class StateIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program in one certificate state."""
+
+    class Meta:
+        index_name = "state_index"
+        projection = AllProjection()
+
+    inst_program_state = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class PartyMap(MapAttribute[str, Any]):
+    rut = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class CourseModel(Model):
+    Meta = _meta("courses")
+    course_code = UnicodeAttribute(hash_key=True)
+    sence_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    program = UnicodeAttribute()
+    activity_type = UnicodeAttribute()
+    accredited_hours = NumberAttribute()
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    institution = PartyMap()
+    company = PartyMap()
+    otic = PartyMap(null=True)
+    quotas = NumberAttribute(default=0)
+    related_action = UnicodeAttribute(default="")
+    certificate_state = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+    # Index keys, derived from the fields above by the repository on every write.
+    inst_program = UnicodeAttribute()
+    inst_sence = UnicodeAttribute()
+    inst_program_state = UnicodeAttribute()
+    start_key = UnicodeAttribute()
+    institution_program_index = InstitutionProgramIndex()
+    sence_code_index = SenceCodeIndex()
+    state_index = StateIndex()
+
+
+class ParticipantModel(Model):
+    Meta = _meta("participants")
+    course_code = UnicodeAttribute(hash_key=True)
+    rut = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+
+
+class MarkMap(MapAttribute[str, Any]):
+    rut = UnicodeAttribute()
+    entry = UnicodeAttribute()
+    exit = UnicodeAttribute(null=True)
+
+
+class SessionModel(Model):
+    """One LCE session with all its participant marks: a course's sessions are one Query."""
+
+    Meta = _meta("sessions")
+    course_code = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True)
+    facilitator = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    marks = ListAttribute(of=MarkMap, default=list)
+    payload_sha256 = UnicodeAttribute(null=True)
+
+
+# ---------------------------------------------------------------- certificates and annulments
+
+
+class CourseCertificatesIndex(GlobalSecondaryIndex["CertificateModel"]):
+    """Every certificate a course ever had, oldest first."""
+
+    class Meta:
+        index_name = "course_index"
+        projection = AllProjection()
+
+    course_code = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
+class VerificationIndex(GlobalSecondaryIndex["CertificateModel"]):
+    """Public verification: the code printed on the PDF and in its QR."""
+
+    class Meta:
+        index_name = "verification_index"
+        projection = KeysOnlyProjection()
+
+    verification_code = UnicodeAttribute(hash_key=True)
+
+
+class FrozenParticipantMap(MapAttribute[str, Any]):
+    rut = UnicodeAttribute()
+    name = UnicodeAttribute()
+    percent = NumberAttribute()
+
+
+class CertificateModel(Model):
+    Meta = _meta("certificates")
+    institution_rut = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(range_key=True)
+    course_code = UnicodeAttribute()
+    issued_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    invoice_number = UnicodeAttribute()
+    accepted_by_rut = UnicodeAttribute()
+    accepted_by_name = UnicodeAttribute()
+    course = MapAttribute[str, Any]()
+    participants = ListAttribute(of=FrozenParticipantMap, default=list)
+    verification_code = UnicodeAttribute()
+    pdf_key = UnicodeAttribute(null=True)
+    pdf_sha256 = UnicodeAttribute(null=True)
+    annulled_at = UnicodeAttribute(null=True)
+    course_index = CourseCertificatesIndex()
+    verification_index = VerificationIndex()
+
+
+class CounterModel(Model):
+    """`CERT#<institution>#<year>` → the last certificate sequence used (gapless numbering)."""
+
+    Meta = _meta("counters")
+    counter_key = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+class AnnulmentCourseIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """The annulment history of a course."""
+
+    class Meta:
+        index_name = "course_index"
+        projection = AllProjection()
+
+    course_code = UnicodeAttribute(hash_key=True)
+    requested_at = UnicodeAttribute(range_key=True)
+
+
+class PendingRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """A regional office's inbox (sparse: the key is removed once decided)."""
+
+    class Meta:
+        index_name = "pending_region_index"
+        projection = AllProjection()
+
+    pending_region = UnicodeAttribute(hash_key=True)
+    requested_at = UnicodeAttribute(range_key=True)
+
+
+class AnnulmentModel(Model):
+    Meta = _meta("annulments")
+    request_id = UnicodeAttribute(hash_key=True)
+    course_code = UnicodeAttribute()
+    institution_rut = UnicodeAttribute()
+    certificate_number = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    requested_by_rut = UnicodeAttribute()
+    requested_by_name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    pending_region = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decided_by_rut = UnicodeAttribute(null=True)
+    decided_by_name = UnicodeAttribute(null=True)
+    decision_comment = UnicodeAttribute(null=True)
+    course_index = AnnulmentCourseIndex()
+    pending_region_index = PendingRegionIndex()
+
+
+class AuditModel(Model):
+    """Append-only trail: who did what to which course or account, and when."""
+
+    Meta = _meta("audit")
+    subject = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    actor_rut = UnicodeAttribute(null=True)
+    actor_name = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    detail = MapAttribute[str, Any](default=dict)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    InstitutionModel,
+    UserModel,
+    LoginAttemptModel,
+    ApiKeyModel,
+    CourseModel,
+    ParticipantModel,
+    SessionModel,
+    CertificateModel,
+    CounterModel,
+    AnnulmentModel,
+    AuditModel,
+)

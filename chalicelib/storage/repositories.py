@@ -1,0 +1,459 @@
+"""Repositories: turn PynamoDB items into domain objects and back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from ..domain.access import Profile, ProfileGrant
+from ..domain.attendance import Mark, Session
+from ..domain.auth import UserAccount
+from ..domain.certificates import (
+    AnnulmentRequest,
+    AnnulmentStatus,
+    Certificate,
+    CertificateNumber,
+    CertificateState,
+    CertificateStatus,
+    FrozenParticipant,
+)
+from ..domain.courses import ActivityType, Course, Participant, Party, Program
+from ..domain.rut import Rut
+from .models import (
+    AnnulmentModel,
+    AuditModel,
+    CertificateModel,
+    CounterModel,
+    CourseModel,
+    FrozenParticipantMap,
+    GrantMap,
+    InstitutionModel,
+    LoginAttemptModel,
+    MarkMap,
+    ParticipantModel,
+    PartyMap,
+    SessionModel,
+    UserModel,
+)
+
+
+def _rut(text: str) -> Rut:
+    return Rut.parse(text)
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("times are stored with their zone")
+    return moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# ---------------------------------------------------------------- people
+
+
+class UserRepository:
+    def get_user(self, rut: Rut) -> UserAccount | None:
+        try:
+            item = UserModel.get(rut.compact())
+        except DoesNotExist:
+            return None
+        return UserAccount(
+            rut=_rut(item.rut),
+            name=item.name,
+            password_hash=item.password_hash,
+            grants=tuple(
+                ProfileGrant(
+                    profile=Profile(grant.profile),
+                    institution_rut=_rut(grant.institution_rut),
+                    institution_name=grant.institution_name,
+                    regions=tuple(str(region) for region in grant.regions or ()),
+                )
+                for grant in item.grants or ()
+            ),
+        )
+
+    def save_user(self, account: UserAccount, email: str | None = None) -> None:
+        officer_regions = [
+            region for grant in account.grants if grant.profile is Profile.SENCE_OFFICER for region in grant.regions
+        ]
+        UserModel(
+            account.rut.compact(),
+            name=account.name,
+            email=email,
+            password_hash=account.password_hash,
+            grants=[
+                GrantMap(
+                    profile=grant.profile.value,
+                    institution_rut=grant.institution_rut.compact(),
+                    institution_name=grant.institution_name,
+                    regions=list(grant.regions),
+                )
+                for grant in account.grants
+            ],
+            officer_region=officer_regions[0] if officer_regions else None,
+        ).save()
+
+
+class LoginThrottleRepository:
+    """Atomic counters: two wrong passwords at once still count as two."""
+
+    def locked_until(self, rut: Rut) -> datetime | None:
+        try:
+            item = LoginAttemptModel.get(rut.compact(), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _moment(item.locked_until)
+
+    def record_failure(self, rut: Rut, now: datetime) -> int:
+        item = LoginAttemptModel(rut.compact())
+        item.update(
+            actions=[
+                LoginAttemptModel.failures.add(1),
+                LoginAttemptModel.expires_at.set(_expiry(now)),
+            ]
+        )
+        return int(item.failures)
+
+    def lock(self, rut: Rut, until: datetime) -> None:
+        LoginAttemptModel(rut.compact()).update(
+            actions=[
+                LoginAttemptModel.failures.set(0),
+                LoginAttemptModel.locked_until.set(_iso(until)),
+                LoginAttemptModel.expires_at.set(_expiry(until)),
+            ]
+        )
+
+    def reset(self, rut: Rut) -> None:
+        LoginAttemptModel(rut.compact()).delete()
+
+
+def _expiry(moment: datetime) -> datetime:
+    # The row is only useful for the lock window; DynamoDB's TTL removes it a day later.
+    return moment + timedelta(days=1)
+
+
+class InstitutionRepository:
+    def save(self, party: Party, kind: str = "OTEC") -> None:
+        InstitutionModel(party.rut.compact(), name=party.name, kind=kind).save()
+
+    def get(self, rut: Rut) -> Party | None:
+        try:
+            item = InstitutionModel.get(rut.compact())
+        except DoesNotExist:
+            return None
+        return Party(_rut(item.rut), item.name)
+
+
+# ---------------------------------------------------------------- courses
+
+
+def _party(item: PartyMap | None) -> Party | None:
+    if item is None:
+        return None
+    return Party(_rut(item.rut), item.name)
+
+
+def _party_map(party: Party) -> PartyMap:
+    return PartyMap(rut=party.rut.compact(), name=party.name)
+
+
+def course_from_item(item: CourseModel) -> Course:
+    institution = _party(item.institution)
+    company = _party(item.company)
+    assert institution is not None and company is not None
+    return Course(
+        course_code=item.course_code,
+        sence_code=item.sence_code,
+        name=item.name,
+        program=Program(item.program),
+        activity_type=ActivityType(item.activity_type),
+        accredited_hours=int(item.accredited_hours),
+        start_date=date.fromisoformat(item.start_date),
+        end_date=date.fromisoformat(item.end_date),
+        region_code=item.region_code,
+        institution=institution,
+        company=company,
+        otic=_party(item.otic),
+        quotas=int(item.quotas),
+        related_action=item.related_action,
+        certificate_state=CertificateState(item.certificate_state),
+    )
+
+
+def course_index_keys(course: Course) -> dict[str, Any]:
+    inst = course.institution.rut.compact()
+    return {
+        "inst_program": f"{inst}#{course.program.value}",
+        "inst_sence": f"{inst}#{course.sence_code}",
+        "inst_program_state": f"{inst}#{course.program.value}#{course.certificate_state.value}",
+        "start_key": f"{course.start_date.isoformat()}#{course.course_code}",
+    }
+
+
+class CourseRepository:
+    def get(self, course_code: str) -> Course | None:
+        try:
+            return course_from_item(CourseModel.get(course_code))
+        except DoesNotExist:
+            return None
+
+    def save(self, course: Course) -> None:
+        CourseModel(
+            course.course_code,
+            sence_code=course.sence_code,
+            name=course.name,
+            program=course.program.value,
+            activity_type=course.activity_type.value,
+            accredited_hours=course.accredited_hours,
+            start_date=course.start_date.isoformat(),
+            end_date=course.end_date.isoformat(),
+            region_code=course.region_code,
+            institution=_party_map(course.institution),
+            company=_party_map(course.company),
+            otic=_party_map(course.otic) if course.otic else None,
+            quotas=course.quotas,
+            related_action=course.related_action,
+            certificate_state=course.certificate_state.value,
+            **course_index_keys(course),
+        ).save()
+
+
+class ParticipantRepository:
+    def list_for_course(self, course_code: str) -> list[Participant]:
+        return [Participant(course_code, _rut(item.rut), item.name) for item in ParticipantModel.query(course_code)]
+
+    def save_all(self, participants: Iterable[Participant]) -> None:
+        with ParticipantModel.batch_write() as batch:
+            for participant in participants:
+                batch.save(ParticipantModel(participant.course_code, participant.rut.compact(), name=participant.name))
+
+
+class SessionRepository:
+    def list_for_course(self, course_code: str) -> list[Session]:
+        return [session_from_item(item) for item in SessionModel.query(course_code)]
+
+    def save_all(self, course_code: str, sessions: Iterable[Session]) -> None:
+        with SessionModel.batch_write() as batch:
+            for session in sessions:
+                batch.save(session_item(course_code, session))
+
+
+def session_from_item(item: SessionModel) -> Session:
+    start = _moment(item.start)
+    end = _moment(item.end)
+    assert start is not None and end is not None
+    return Session(
+        session_id=item.session_id,
+        facilitator=item.facilitator,
+        start=start,
+        end=end,
+        marks=tuple(
+            Mark(rut=_rut(mark.rut), entry=_moment(mark.entry) or start, exit=_moment(mark.exit))
+            for mark in item.marks or ()
+        ),
+    )
+
+
+def session_item(course_code: str, session: Session) -> SessionModel:
+    return SessionModel(
+        course_code,
+        session.session_id,
+        facilitator=session.facilitator,
+        start=_iso(session.start),
+        end=_iso(session.end),
+        marks=[
+            MarkMap(
+                rut=mark.rut.compact(),
+                entry=_iso(mark.entry),
+                exit=_iso(mark.exit) if mark.exit else None,
+            )
+            for mark in session.marks
+        ],
+    )
+
+
+# ---------------------------------------------------------------- certificates and annulments
+
+
+def counter_key(institution_rut: Rut, year: int) -> str:
+    return f"CERT#{institution_rut.compact()}#{year}"
+
+
+def course_snapshot(course: Course) -> dict[str, Any]:
+    """The course as the certificate printed it: later edits of the course never change it."""
+    return {
+        "course_code": course.course_code,
+        "sence_code": course.sence_code,
+        "name": course.name,
+        "program": course.program.value,
+        "activity_type": course.activity_type.value,
+        "accredited_hours": course.accredited_hours,
+        "start_date": course.start_date.isoformat(),
+        "end_date": course.end_date.isoformat(),
+        "region_code": course.region_code,
+        "institution": {"rut": course.institution.rut.compact(), "name": course.institution.name},
+        "company": {"rut": course.company.rut.compact(), "name": course.company.name},
+        "otic": {"rut": course.otic.rut.compact(), "name": course.otic.name} if course.otic else None,
+    }
+
+
+def certificate_from_item(item: CertificateModel) -> Certificate:
+    issued_at = _moment(item.issued_at)
+    assert issued_at is not None
+    return Certificate(
+        number=CertificateNumber.parse(item.number),
+        institution_rut=_rut(item.institution_rut),
+        course_code=item.course_code,
+        issued_at=issued_at,
+        status=CertificateStatus(item.status),
+        invoice_number=item.invoice_number,
+        accepted_by_rut=_rut(item.accepted_by_rut),
+        accepted_by_name=item.accepted_by_name,
+        participants=tuple(FrozenParticipant(_rut(p.rut), p.name, int(p.percent)) for p in item.participants or ()),
+        verification_code=item.verification_code,
+        pdf_key=item.pdf_key,
+        pdf_sha256=item.pdf_sha256,
+        annulled_at=_moment(item.annulled_at),
+    )
+
+
+def certificate_item(certificate: Certificate, course: Course) -> CertificateModel:
+    return CertificateModel(
+        certificate.institution_rut.compact(),
+        str(certificate.number),
+        course_code=certificate.course_code,
+        issued_at=_iso(certificate.issued_at),
+        status=certificate.status.value,
+        invoice_number=certificate.invoice_number,
+        accepted_by_rut=certificate.accepted_by_rut.compact(),
+        accepted_by_name=certificate.accepted_by_name,
+        course=course_snapshot(course),
+        participants=[
+            FrozenParticipantMap(rut=p.rut.compact(), name=p.name, percent=p.percent) for p in certificate.participants
+        ],
+        verification_code=certificate.verification_code,
+        pdf_key=certificate.pdf_key,
+        pdf_sha256=certificate.pdf_sha256,
+        annulled_at=_iso(certificate.annulled_at) if certificate.annulled_at else None,
+    )
+
+
+class CertificateRepository:
+    def get(self, institution_rut: Rut, number: CertificateNumber) -> Certificate | None:
+        try:
+            return certificate_from_item(CertificateModel.get(institution_rut.compact(), str(number)))
+        except DoesNotExist:
+            return None
+
+    def list_for_course(self, course_code: str) -> list[Certificate]:
+        return [certificate_from_item(item) for item in CertificateModel.course_index.query(course_code)]
+
+    def save_historic(self, certificate: Certificate, course: Course) -> None:
+        """Demo data only: a certificate issued before this system, with its counter raised to match."""
+        certificate_item(certificate, course).save(CertificateModel.number.does_not_exist())
+        key = counter_key(certificate.institution_rut, certificate.number.year)
+        counter = CounterModel(key)
+        counter.update(actions=[CounterModel.value.add(1)])
+        if int(counter.value) != certificate.number.sequence:
+            raise ValueError(f"demo numbering is not gapless at {certificate.number}")
+
+    def last_sequence(self, institution_rut: Rut, year: int) -> int:
+        try:
+            return int(CounterModel.get(counter_key(institution_rut, year), consistent_read=True).value)
+        except DoesNotExist:
+            return 0
+
+
+def annulment_item(request: AnnulmentRequest) -> AnnulmentModel:
+    return AnnulmentModel(
+        request.request_id,
+        course_code=request.course_code,
+        institution_rut=request.institution_rut.compact(),
+        certificate_number=str(request.certificate_number),
+        region_code=request.region_code,
+        reason=request.reason,
+        requested_at=_iso(request.requested_at),
+        requested_by_rut=request.requested_by_rut.compact(),
+        requested_by_name=request.requested_by_name,
+        status=request.status.value,
+        pending_region=request.region_code if request.status is AnnulmentStatus.PENDING else None,
+        decided_at=_iso(request.decided_at) if request.decided_at else None,
+        decided_by_rut=request.decided_by_rut.compact() if request.decided_by_rut else None,
+        decided_by_name=request.decided_by_name,
+        decision_comment=request.decision_comment,
+    )
+
+
+def annulment_from_item(item: AnnulmentModel) -> AnnulmentRequest:
+    requested_at = _moment(item.requested_at)
+    assert requested_at is not None
+    return AnnulmentRequest(
+        request_id=item.request_id,
+        course_code=item.course_code,
+        institution_rut=_rut(item.institution_rut),
+        certificate_number=CertificateNumber.parse(item.certificate_number),
+        region_code=item.region_code,
+        reason=item.reason,
+        requested_at=requested_at,
+        requested_by_rut=_rut(item.requested_by_rut),
+        requested_by_name=item.requested_by_name,
+        status=AnnulmentStatus(item.status),
+        decided_at=_moment(item.decided_at),
+        decided_by_rut=_rut(item.decided_by_rut) if item.decided_by_rut else None,
+        decided_by_name=item.decided_by_name,
+        decision_comment=item.decision_comment,
+    )
+
+
+class AnnulmentRepository:
+    def save_historic(self, request: AnnulmentRequest) -> None:
+        """Demo data only: a request made and, maybe, decided before this system."""
+        annulment_item(request).save(AnnulmentModel.request_id.does_not_exist())
+
+    def list_for_course(self, course_code: str) -> list[AnnulmentRequest]:
+        return [annulment_from_item(item) for item in AnnulmentModel.course_index.query(course_code)]
+
+    def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]:
+        return [annulment_from_item(item) for item in AnnulmentModel.pending_region_index.query(region_code)]
+
+
+# ---------------------------------------------------------------- audit
+
+
+class AuditRepository:
+    def append(
+        self,
+        subject: str,
+        action: str,
+        at: datetime,
+        actor: tuple[Rut, str] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        AuditModel(
+            subject,
+            f"{_iso(at)}#{uuid.uuid4().hex}",
+            action=action,
+            actor_rut=actor[0].compact() if actor else None,
+            actor_name=actor[1] if actor else None,
+            at=_iso(at),
+            detail=detail or {},
+        ).save()
+
+    def list_for(self, subject: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "action": item.action,
+                "at": item.at,
+                "actor_rut": item.actor_rut,
+                "actor_name": item.actor_name,
+                "detail": item.detail.as_dict() if item.detail else {},
+            }
+            for item in AuditModel.query(subject)
+        ]

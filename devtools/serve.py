@@ -1,0 +1,49 @@
+"""`chalice local` for the local stage, letting the caller's environment choose the stack's port.
+
+`chalice local` applies the stage's environment variables over the process environment, so a
+second local stack (the e2e tests, or MOTO_PORT) would be ignored. This launcher does the same
+as `chalice local --stage local --no-autoreload`, except that the variables below, when set by
+the caller, win over `.chalice/config.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+from chalice.cli.factory import CLIFactory
+from chalice.local import LocalDevServer
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLER_WINS = ("AWS_ENDPOINT_URL", "GCA_PUBLIC_BASE_URL", "GCA_OUTBOX_DIR")
+
+
+class _Factory(CLIFactory):  # type: ignore[misc]
+    def load_chalice_app(
+        self, environment_variables: MutableMapping[str, str] | None = None, validate_feature_flags: bool = True
+    ) -> Any:
+        merged = dict(environment_variables or {})
+        merged.update({name: os.environ[name] for name in CALLER_WINS if name in os.environ})
+        return super().load_chalice_app(merged, validate_feature_flags)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args()
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    factory = _Factory(str(ROOT), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=args.stage)
+    server: LocalDevServer = factory.create_local_server(config.chalice_app, config, args.host, args.port)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
