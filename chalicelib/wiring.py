@@ -6,9 +6,13 @@ from .config import get_settings
 from .domain.clock import Clock, SystemClock
 from .security.passwords import ScryptHasher
 from .security.tokens import TokenSigner
+from .storage.documents import DocumentStore
 from .storage.repositories import (
+    ApiKeyRepository,
     AuditRepository,
+    CourseHistoryRepository,
     CourseRepository,
+    LceSessionRepository,
     LoginThrottleRepository,
     ParticipantRepository,
     SessionRepository,
@@ -23,6 +27,10 @@ _audit: AuditRepository | None = None
 _courses: CourseRepository | None = None
 _participants: ParticipantRepository | None = None
 _sessions: SessionRepository | None = None
+_history: CourseHistoryRepository | None = None
+_documents: DocumentStore | None = None
+_api_keys: ApiKeyRepository | None = None
+_lce_sessions: LceSessionRepository | None = None
 _hasher = ScryptHasher()
 
 
@@ -90,3 +98,31 @@ def get_sessions() -> SessionRepository:
     if _sessions is None:
         _sessions = SessionRepository()
     return _sessions
+
+
+def get_course_history() -> CourseHistoryRepository:
+    global _history
+    if _history is None:
+        _history = CourseHistoryRepository()
+    return _history
+
+
+def get_documents() -> DocumentStore:
+    global _documents
+    if _documents is None:
+        _documents = DocumentStore()
+    return _documents
+
+
+def get_api_keys() -> ApiKeyRepository:
+    global _api_keys
+    if _api_keys is None:
+        _api_keys = ApiKeyRepository()
+    return _api_keys
+
+
+def get_lce_sessions() -> LceSessionRepository:
+    global _lce_sessions
+    if _lce_sessions is None:
+        _lce_sessions = LceSessionRepository()
+    return _lce_sessions

@@ -30,6 +30,7 @@ from chalicelib.domain.rut import Rut, compute_check_digit
 from chalicelib.security.passwords import ScryptHasher
 from chalicelib.storage.repositories import (
     AnnulmentRepository,
+    ApiKeyRepository,
     CertificateRepository,
     CourseRepository,
     InstitutionRepository,
@@ -39,6 +40,12 @@ from chalicelib.storage.repositories import (
 )
 
 DEMO_PASSWORD = "demo1234"
+# LCE machine keys of the local run only (a deployed stage issues its own, stored hashed as these are).
+DEMO_LCE_KEYS = {
+    "75.998.240-1": "lce-demo-sofofa-0000000000000001",
+    "76.123.456-0": "lce-demo-austral-000000000000002",
+    "77.654.321-7": "lce-demo-biobio-0000000000000003",
+}
 _SEED = 20161115
 
 
@@ -603,6 +610,9 @@ def load_demo_data() -> dict[str, int]:
     for party in INSTITUTIONS:
         institutions.save(party)
     institutions.save(SENCE, kind="SENCE")
+    keys = ApiKeyRepository()
+    for rut, key in DEMO_LCE_KEYS.items():
+        keys.save(key, _rut(rut), "LCE (demostración)")
     password_hash = ScryptHasher().hash_password(DEMO_PASSWORD)
     users = UserRepository()
     accounts = _accounts(password_hash)

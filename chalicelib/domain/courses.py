@@ -130,6 +130,15 @@ class Course:
     def region_name(self) -> str:
         return region_name(self.region_code)
 
+    @property
+    def minimum_percent(self) -> int | None:
+        """Impulsa Personas pays only for participants at or above 75 %; Aprendizajes sets no floor here."""
+        return IMPULSA_MINIMUM_PERCENT if self.program is Program.IMPULSA_PERSONAS else None
+
+    def is_below_minimum(self, percent: int) -> bool:
+        minimum = self.minimum_percent
+        return minimum is not None and percent < minimum
+
 
 @dataclass(frozen=True)
 class Participant:

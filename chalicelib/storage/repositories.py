@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactGet, TransactWrite
 
+from ..config import get_settings
 from ..domain.access import Profile, ProfileGrant
 from ..domain.attendance import Mark, Session
 from ..domain.auth import UserAccount
@@ -22,9 +26,11 @@ from ..domain.certificates import (
     FrozenParticipant,
 )
 from ..domain.courses import ActivityType, Course, Participant, Party, Program
+from ..domain.errors import StateConflictError
 from ..domain.rut import Rut
 from .models import (
     AnnulmentModel,
+    ApiKeyModel,
     AuditModel,
     CertificateModel,
     CounterModel,
@@ -39,6 +45,21 @@ from .models import (
     SessionModel,
     UserModel,
 )
+
+_connection: Connection | None = None
+
+
+def transaction_connection() -> Connection:
+    """The connection transactions run on (models keep their own for single-item calls)."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=get_settings().region)
+    return _connection
+
+
+def condition_failed(error: TransactWriteError) -> bool:
+    """True when a transaction was cancelled because one of its conditions did not hold."""
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons)
 
 
 def _rut(text: str) -> Rut:
@@ -198,11 +219,47 @@ def course_index_keys(course: Course) -> dict[str, Any]:
 
 
 class CourseRepository:
+    """Courses with their participants and sessions: the catalogue and the records of the use cases."""
+
     def get(self, course_code: str) -> Course | None:
         try:
             return course_from_item(CourseModel.get(course_code))
         except DoesNotExist:
             return None
+
+    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
+        key = f"{institution.compact()}#{sence_code}"
+        return [course_from_item(item) for item in CourseModel.sence_code_index.query(key)]
+
+    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]:
+        key = f"{institution.compact()}#{program.value}#{state.value}"
+        return [course_from_item(item) for item in CourseModel.state_index.query(key)]
+
+    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]:
+        key = f"{institution.compact()}#{program.value}"
+        # `#` sorts before digits and `~` after them: the range covers every code of both days.
+        window = CourseModel.start_key.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
+        return [course_from_item(item) for item in CourseModel.institution_program_index.query(key, window)]
+
+    def participants(self, course_code: str) -> list[Participant]:
+        return ParticipantRepository().list_for_course(course_code)
+
+    def sessions(self, course_code: str) -> list[Session]:
+        return SessionRepository().list_for_course(course_code)
+
+    def course_and_participant(self, course_code: str, rut: Rut) -> tuple[Course | None, Participant | None]:
+        with TransactGet(connection=transaction_connection()) as transaction:
+            course_future = transaction.get(CourseModel, course_code)
+            participant_future = transaction.get(ParticipantModel, course_code, rut.compact())
+        try:
+            course: Course | None = course_from_item(course_future.get())
+        except DoesNotExist:
+            course = None
+        try:
+            participant: Participant | None = Participant(course_code, rut, participant_future.get().name)
+        except DoesNotExist:
+            participant = None
+        return course, participant
 
     def save(self, course: Course) -> None:
         CourseModel(
@@ -422,6 +479,63 @@ class AnnulmentRepository:
 
     def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]:
         return [annulment_from_item(item) for item in AnnulmentModel.pending_region_index.query(region_code)]
+
+
+class LceSessionRepository(CourseRepository):
+    """What LCE ingestion needs: the course, its enrolment, and a guarded session write."""
+
+    def session_fingerprint(self, course_code: str, session_id: str) -> str | None:
+        try:
+            return SessionModel.get(course_code, session_id, consistent_read=True).payload_sha256
+        except DoesNotExist:
+            return None
+
+    def put_session(
+        self, course: Course, session: Session, fingerprint: str, open_states: frozenset[CertificateState]
+    ) -> None:
+        item = session_item(course.course_code, session)
+        item.payload_sha256 = fingerprint
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                # Bumping the course version makes a concurrent certificate issue, which checks it, fail.
+                transaction.update(
+                    CourseModel(course.course_code),
+                    actions=[CourseModel.version.add(1)],
+                    condition=CourseModel.certificate_state.is_in(*(state.value for state in open_states)),
+                )
+                transaction.save(item)
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(
+                    f"El curso {course.course_code} cambió de estado; ya no recibe marcas."
+                ) from None
+            raise
+
+
+class ApiKeyRepository:
+    """LCE machine keys; only their SHA-256 is stored."""
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def institution_for(self, key: str) -> Rut | None:
+        try:
+            item = ApiKeyModel.get(self.digest(key))
+        except DoesNotExist:
+            return None
+        return _rut(item.institution_rut) if item.active else None
+
+    def save(self, key: str, institution: Rut, label: str) -> None:
+        ApiKeyModel(self.digest(key), institution_rut=institution.compact(), label=label, active=True).save()
+
+
+class CourseHistoryRepository:
+    def certificates(self, course_code: str) -> list[Certificate]:
+        return CertificateRepository().list_for_course(course_code)
+
+    def annulments(self, course_code: str) -> list[AnnulmentRequest]:
+        return AnnulmentRepository().list_for_course(course_code)
 
 
 # ---------------------------------------------------------------- audit

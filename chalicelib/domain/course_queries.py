@@ -1,0 +1,249 @@
+"""Use cases that read courses: search, detail, attendance of a course and of one participant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
+
+from .access import Principal
+from .attendance import ParticipantAttendance, Session, evaluate_participant
+from .certificates import AnnulmentRequest, Certificate, CertificateState
+from .courses import Course, Participant, Program, parse_course_code, parse_sence_code
+from .errors import InvalidInputError, NotFoundError
+from .rut import Rut
+
+PAGE_SIZES = (10, 25, 50, 100)
+MAX_PAGE = 100_000
+
+
+class Criterion(StrEnum):
+    COURSE_CODE = "course_code"
+    ACTION_ID = "action_id"
+    SENCE_CODE = "sence_code"
+    STATE = "state"
+    START_DATE = "start_date"
+
+    @property
+    def label(self) -> str:
+        return _CRITERION_LABELS[self]
+
+
+_CRITERION_LABELS = {
+    Criterion.COURSE_CODE: "Código Curso",
+    Criterion.ACTION_ID: "ID Acción",
+    Criterion.SENCE_CODE: "Código SENCE",
+    Criterion.STATE: "Estado del certificado",
+    Criterion.START_DATE: "Fecha de inicio",
+}
+
+_DMY = re.compile(r"^([0-9]{2})[-/]([0-9]{2})[-/]([0-9]{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+
+
+def parse_day(raw: object, *, field: str) -> date:
+    """`dd-mm-aaaa` as the screens show it, or ISO `aaaa-mm-dd`."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    match = _DMY.match(text)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        match = _ISO.match(text)
+        if match:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        pass
+    raise InvalidInputError("Ingrese una fecha válida con la forma dd-mm-aaaa.", field=field)
+
+
+@dataclass(frozen=True)
+class CourseSearch:
+    program: Program
+    criterion: Criterion
+    value: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def parse_search(params: Mapping[str, str]) -> CourseSearch:
+    """The search form: program and criterion are mandatory, then the criterion's own fields."""
+    if not params.get("program"):
+        raise InvalidInputError("Elija un programa.", field="program")
+    program = Program.parse(params.get("program"))
+    raw_criterion = params.get("criterion", "")
+    try:
+        criterion = Criterion(raw_criterion)
+    except ValueError:
+        raise InvalidInputError("Elija un criterio de búsqueda.", field="criterion") from None
+    value = (params.get("value") or "").strip()
+    if criterion in (Criterion.COURSE_CODE, Criterion.ACTION_ID):
+        return CourseSearch(program, criterion, parse_course_code(value, field="value"))
+    if criterion is Criterion.SENCE_CODE:
+        return CourseSearch(program, criterion, parse_sence_code(value, field="value"))
+    if criterion is Criterion.STATE:
+        return CourseSearch(program, criterion, CertificateState.parse(value, field="value").value)
+    date_from = parse_day(params.get("from"), field="from")
+    date_to = parse_day(params.get("to"), field="to")
+    if date_to < date_from:
+        raise InvalidInputError("La fecha final no puede ser anterior a la inicial.", field="to")
+    return CourseSearch(program, criterion, date_from=date_from, date_to=date_to)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.items else (self.page - 1) * self.page_size + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
+    raw_page = params.get("page") or "1"
+    raw_size = params.get("page_size") or str(PAGE_SIZES[0])
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+        raise InvalidInputError("La página debe ser un número desde 1.", field="page")
+    if not raw_size.isdigit() or int(raw_size) not in PAGE_SIZES:
+        sizes = ", ".join(str(size) for size in PAGE_SIZES)
+        raise InvalidInputError(f"Registros por página: {sizes}.", field="page_size")
+    return int(raw_page), int(raw_size)
+
+
+def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:
+    start = (page - 1) * page_size
+    return Page(tuple(items[start : start + page_size]), len(items), page, page_size)
+
+
+class CourseCatalog(Protocol):
+    def get(self, course_code: str) -> Course | None: ...
+
+    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
+
+    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
+
+    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]: ...
+
+
+def search_courses(principal: Principal, search: CourseSearch, catalog: CourseCatalog) -> list[Course]:
+    """Courses of the chosen institution (and region) matching the search, by start date then code."""
+    principal.ensure_otec()
+    institution = principal.institution_rut
+    found: list[Course]
+    if search.criterion in (Criterion.COURSE_CODE, Criterion.ACTION_ID):
+        course = catalog.get(search.value)
+        found = [course] if course is not None and course.program is search.program else []
+    elif search.criterion is Criterion.SENCE_CODE:
+        found = [c for c in catalog.by_sence_code(institution, search.value) if c.program is search.program]
+    elif search.criterion is Criterion.STATE:
+        found = catalog.by_state(institution, search.program, CertificateState(search.value))
+    else:
+        assert search.date_from is not None and search.date_to is not None
+        found = catalog.by_start_date(institution, search.program, search.date_from, search.date_to)
+    visible = [course for course in found if principal.sees_course(course)]
+    return sorted(visible, key=lambda c: (c.start_date, c.course_code))
+
+
+class CourseRecords(Protocol):
+    def get(self, course_code: str) -> Course | None: ...
+
+    def participants(self, course_code: str) -> list[Participant]: ...
+
+    def sessions(self, course_code: str) -> list[Session]: ...
+
+    def course_and_participant(self, course_code: str, rut: Rut) -> tuple[Course | None, Participant | None]:
+        """Both in one round trip."""
+        ...
+
+
+class CourseHistory(Protocol):
+    def certificates(self, course_code: str) -> list[Certificate]: ...
+
+    def annulments(self, course_code: str) -> list[AnnulmentRequest]: ...
+
+
+def visible_course(principal: Principal, course: Course | None, course_code: str) -> Course:
+    if course is None:
+        raise NotFoundError(f"No se encontró el curso {course_code}.")
+    principal.ensure_sees_course(course)
+    return course
+
+
+@dataclass(frozen=True)
+class CourseDetail:
+    course: Course
+    certificates: tuple[Certificate, ...]
+    annulments: tuple[AnnulmentRequest, ...]
+
+
+def get_course_detail(
+    principal: Principal, course_code: str, records: CourseRecords, history: CourseHistory
+) -> CourseDetail:
+    """Datos del Curso SENCE, with every certificate the course had and its annulment history."""
+    code = parse_course_code(course_code)
+    course = visible_course(principal, records.get(code), code)
+    return CourseDetail(
+        course,
+        tuple(sorted(history.certificates(code), key=lambda c: c.issued_at)),
+        tuple(sorted(history.annulments(code), key=lambda a: a.requested_at)),
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participant: Participant
+    attendance: ParticipantAttendance
+    below_minimum: bool
+
+
+@dataclass(frozen=True)
+class CourseAttendance:
+    course: Course
+    rows: tuple[ParticipantRow, ...]
+    sessions: tuple[Session, ...]
+
+
+def get_course_attendance(principal: Principal, course_code: str, records: CourseRecords) -> CourseAttendance:
+    """Every participant's percentage (Listado de Participantes): three reads whatever the course size."""
+    code = parse_course_code(course_code)
+    course = visible_course(principal, records.get(code), code)
+    participants = sorted(records.participants(code), key=lambda p: (p.name, p.rut))
+    sessions = tuple(records.sessions(code))
+    rows = []
+    for participant in participants:
+        attendance = evaluate_participant(participant.rut, sessions, course.accredited_hours)
+        rows.append(ParticipantRow(participant, attendance, course.is_below_minimum(attendance.percent)))
+    return CourseAttendance(course, tuple(rows), sessions)
+
+
+@dataclass(frozen=True)
+class ParticipantSessions:
+    course: Course
+    participant: Participant
+    attendance: ParticipantAttendance
+
+
+def get_participant_sessions(
+    principal: Principal, course_code: str, raw_rut: str, records: CourseRecords
+) -> ParticipantSessions:
+    """Revisión de asistencia de un participante: two reads."""
+    code = parse_course_code(course_code)
+    rut = Rut.parse(raw_rut)
+    course, participant = records.course_and_participant(code, rut)
+    course = visible_course(principal, course, code)
+    if participant is None:
+        raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
+    attendance = evaluate_participant(rut, records.sessions(code), course.accredited_hours)
+    return ParticipantSessions(course, participant, attendance)

@@ -1,0 +1,142 @@
+"""LCE ingestion: the Libro de Clases Electrónico creates or replaces one session with its marks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from .attendance import Mark, Session
+from .certificates import CertificateState
+from .clock import CHILE
+from .courses import Course, Participant, parse_course_code
+from .errors import InvalidInputError, NotFoundError, StateConflictError
+from .rut import Rut
+
+MAX_MARKS = 2_000
+MAX_FACILITATOR = 200
+_SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+# Marks are accepted until the certificate is issued, and again once SENCE approves a re-issue.
+OPEN_STATES = frozenset({CertificateState.PENDING, CertificateState.REISSUE_APPROVED})
+
+
+class PushOutcome(StrEnum):
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+def parse_moment(raw: object, *, field: str) -> datetime:
+    """ISO 8601; a time without offset is Chilean local time."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInputError("Falta la fecha y hora (ISO 8601, ejemplo 2016-11-15T09:48:02-03:00).", field=field)
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInputError(
+            "La fecha y hora no es válida (ISO 8601, ejemplo 2016-11-15T09:48:02-03:00).", field=field
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHILE)
+
+
+def parse_session(session_id: str, body: Mapping[str, Any]) -> Session:
+    """The session as the LCE sends it; every error names its field."""
+    if not _SESSION_ID.match(session_id or ""):
+        raise InvalidInputError(
+            "El identificador de sesión admite letras, números, punto, guion y guion bajo (hasta 64).",
+            field="session_id",
+        )
+    facilitator = body.get("facilitator")
+    if not isinstance(facilitator, str) or not facilitator.strip() or len(facilitator) > MAX_FACILITATOR:
+        raise InvalidInputError("Indique el nombre del facilitador (hasta 200 caracteres).", field="facilitator")
+    start = parse_moment(body.get("start"), field="start")
+    end = parse_moment(body.get("end"), field="end")
+    if end <= start:
+        raise InvalidInputError("La marca de término de la sesión debe ser posterior a la de inicio.", field="end")
+    raw_marks = body.get("marks", [])
+    if not isinstance(raw_marks, list):
+        raise InvalidInputError("Las marcas deben venir en una lista.", field="marks")
+    if len(raw_marks) > MAX_MARKS:
+        raise InvalidInputError(f"Una sesión admite hasta {MAX_MARKS} marcas.", field="marks")
+    marks = []
+    for index, raw in enumerate(raw_marks):
+        where = f"marks[{index}]"
+        if not isinstance(raw, Mapping):
+            raise InvalidInputError("Cada marca es un objeto con rut, entry y exit.", field=where)
+        rut = Rut.parse(raw.get("rut"), field=f"{where}.rut")
+        entry = parse_moment(raw.get("entry"), field=f"{where}.entry")
+        exit_ = None if raw.get("exit") in (None, "") else parse_moment(raw.get("exit"), field=f"{where}.exit")
+        if exit_ is not None and exit_ < entry:
+            raise InvalidInputError("La salida del participante es anterior a su entrada.", field=f"{where}.exit")
+        marks.append(Mark(rut, entry, exit_))
+    return Session(session_id, facilitator.strip(), start, end, tuple(marks))
+
+
+def fingerprint(session: Session) -> str:
+    """Identical pushes have identical fingerprints, whatever the order of the marks."""
+    canonical = {
+        "facilitator": session.facilitator,
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "marks": sorted(
+            [m.rut.compact(), m.entry.isoformat(), m.exit.isoformat() if m.exit else ""] for m in session.marks
+        ),
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+class SessionStore(Protocol):
+    def get(self, course_code: str) -> Course | None: ...
+
+    def participants(self, course_code: str) -> list[Participant]: ...
+
+    def session_fingerprint(self, course_code: str, session_id: str) -> str | None: ...
+
+    def put_session(
+        self, course: Course, session: Session, fingerprint: str, open_states: frozenset[CertificateState]
+    ) -> None:
+        """Write the session whole, only while the course is in one of `open_states` (else StateConflictError)."""
+        ...
+
+
+def validate_against_course(course: Course, session: Session, enrolled: set[Rut]) -> None:
+    first, last = course.start_date, course.end_date
+    for field, moment in (("start", session.start), ("end", session.end)):
+        local_day = moment.astimezone(CHILE).date()
+        if not first <= local_day <= last:
+            raise InvalidInputError(
+                f"La sesión está fuera de las fechas del curso ({first:%d-%m-%Y} a {last:%d-%m-%Y}).", field=field
+            )
+    for index, mark in enumerate(session.marks):
+        if mark.rut not in enrolled:
+            raise InvalidInputError(
+                f"El RUT {mark.rut.formatted()} no está inscrito en el curso {course.course_code}.",
+                field=f"marks[{index}].rut",
+            )
+
+
+def record_session(
+    institution: Rut, course_code: str, session_id: str, body: Mapping[str, Any], store: SessionStore
+) -> PushOutcome:
+    """Create or replace one session. Repeating the same push changes nothing; nothing partial is stored."""
+    code = parse_course_code(course_code)
+    session = parse_session(session_id, body)
+    course = store.get(code)
+    if course is None or course.institution.rut != institution:
+        raise NotFoundError(f"No se encontró el curso {code}.")
+    if course.certificate_state not in OPEN_STATES:
+        raise StateConflictError(
+            f"El curso {code} tiene su certificado {course.certificate_state.label.lower()}; no recibe más marcas."
+        )
+    validate_against_course(course, session, {p.rut for p in store.participants(code)})
+    digest = fingerprint(session)
+    previous = store.session_fingerprint(code, session.session_id)
+    if previous == digest:
+        return PushOutcome.UNCHANGED
+    store.put_session(course, session, digest, OPEN_STATES)
+    return PushOutcome.CREATED if previous is None else PushOutcome.REPLACED

@@ -1,0 +1,187 @@
+"""Excel downloads, streamed: openpyxl's write-only mode keeps memory flat whatever the row count.
+
+Text that Excel could read as a formula (=, +, -, @) is written as a quoted string, and control
+characters that the format forbids are dropped, so a name typed by anyone is shown, never run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from ..domain.clock import CHILE
+from ..domain.course_queries import CourseAttendance, ParticipantSessions
+from ..domain.courses import Course
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BOLD = Font(bold=True)
+
+
+def day(value: date) -> str:
+    """dd-mm-aaaa, as every screen of the manual shows dates."""
+    return value.strftime("%d-%m-%Y")
+
+
+def clock_time(value: datetime | None) -> str:
+    return value.astimezone(CHILE).strftime("%H:%M:%S") if value else ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    widths: Sequence[int] = ()
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False) -> Cell:
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+    if bold:
+        cell.font = _BOLD
+    return cell
+
+
+def write_workbook(out: IO[bytes], sheets: Iterable[Sheet]) -> int:
+    """Write the sheets to `out`; returns the number of data rows written."""
+    workbook = Workbook(write_only=True)
+    count = 0
+    for spec in sheets:
+        sheet = workbook.create_sheet(spec.title[:31])
+        for index, width in enumerate(spec.widths):
+            sheet.column_dimensions[chr(ord("A") + index)].width = width
+        sheet.append([_cell(sheet, header, bold=True) for header in spec.headers])
+        for row in spec.rows:
+            sheet.append([_cell(sheet, value) for value in row])
+            count += 1
+    workbook.save(out)
+    return count
+
+
+COURSE_LIST_HEADERS = (
+    "Código Curso",
+    "Código SENCE",
+    "Curso",
+    "Programa",
+    "Horas Acreditadas",
+    "Fecha Inicio",
+    "Fecha Término",
+    "Región",
+    "Estado Certificado",
+)
+
+
+def course_list_sheet(courses: Iterable[Course]) -> Sheet:
+    rows = (
+        (
+            course.course_code,
+            course.sence_code,
+            course.name,
+            course.program.label,
+            course.accredited_hours,
+            day(course.start_date),
+            day(course.end_date),
+            course.region_name,
+            course.certificate_state.label,
+        )
+        for course in courses
+    )
+    return Sheet("Listado de Cursos SENCE", COURSE_LIST_HEADERS, rows, (14, 14, 48, 18, 10, 13, 13, 26, 26))
+
+
+SESSION_HEADERS = (
+    "Fecha",
+    "Facilitador",
+    "Inicio Sesión",
+    "Fin Sesión",
+    "Duración Sesión",
+    "Hora Inicio",
+    "Hora Fin",
+    "Duración Participante",
+    "Tiempo de gracia",
+)
+
+
+def _session_cells(row: Any) -> tuple[Any, ...]:
+    session = row.session
+    return (
+        day(session.start.astimezone(CHILE).date()),
+        session.facilitator,
+        clock_time(session.start),
+        clock_time(session.end),
+        session.length.hhmmss(),
+        clock_time(row.first_entry),
+        clock_time(row.last_exit),
+        row.credited.hhmmss(),
+        "Sí" if row.grace_applied else "No",
+    )
+
+
+def participant_sessions_sheets(result: ParticipantSessions) -> list[Sheet]:
+    participant = result.participant
+    rows = [_session_cells(row) for row in result.attendance.sessions]
+    summary = Sheet(
+        "Participante",
+        ("Código Curso", "Curso", "RUT Participante", "Nombre Participante", "Tiempo acreditado", "Porcentaje"),
+        [
+            (
+                result.course.course_code,
+                result.course.name,
+                participant.rut.formatted(),
+                participant.name,
+                result.attendance.credited.hhmmss(),
+                result.attendance.percent,
+            )
+        ],
+        (14, 40, 16, 40, 18, 12),
+    )
+    return [
+        Sheet("Registro de Asistencia", SESSION_HEADERS, rows, (12, 36, 13, 13, 15, 12, 12, 20, 16)),
+        summary,
+    ]
+
+
+def course_attendance_sheets(result: CourseAttendance) -> list[Sheet]:
+    minimum = result.course.minimum_percent
+    headers = ["RUT Participante", "Nombre Participante", "Porcentaje Asistencia", "Tiempo acreditado"]
+    if minimum is not None:
+        headers.append(f"Bajo {minimum} %")
+    summary_rows = []
+    for row in result.rows:
+        cells: list[Any] = [
+            row.participant.rut.formatted(),
+            row.participant.name,
+            row.attendance.percent,
+            row.attendance.credited.hhmmss(),
+        ]
+        if minimum is not None:
+            cells.append("Sí" if row.below_minimum else "No")
+        summary_rows.append(cells)
+    detail_rows = (
+        (row.participant.rut.formatted(), row.participant.name, *_session_cells(session_row))
+        for row in result.rows
+        for session_row in row.attendance.sessions
+    )
+    return [
+        Sheet("Asistencia Total", headers, summary_rows, (16, 40, 12, 16, 10)),
+        Sheet(
+            "Sesiones",
+            ("RUT Participante", "Nombre Participante", *SESSION_HEADERS),
+            detail_rows,
+            (16, 40, 12, 36, 13, 13, 15, 12, 12, 20, 16),
+        ),
+    ]

@@ -1,0 +1,52 @@
+"""S3: the document bucket (certificate PDFs, exports) and short-lived download links."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+from urllib.parse import quote
+
+import boto3
+
+from ..config import get_settings
+
+DOWNLOAD_SECONDS = 300
+
+
+class DocumentStore:
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("s3", region_name=get_settings().region)
+        return self._client
+
+    @property
+    def bucket(self) -> str:
+        return get_settings().pdf_bucket
+
+    def put_file(self, key: str, body: IO[bytes], content_type: str) -> None:
+        """Multipart upload from a file: memory stays flat for large exports."""
+        self.client.upload_fileobj(body, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get_bytes(self, key: str) -> bytes:
+        return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def download_url(self, key: str, filename: str, content_type: str) -> str:
+        disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+        return str(
+            self.client.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+                ExpiresIn=DOWNLOAD_SECONDS,
+            )
+        )

@@ -1,0 +1,613 @@
+/*
+ * GCA web shell: login, choice of profile and institution, and the home screen.
+ *
+ * Plain JavaScript, no build step. The page is one document; the hash picks the view
+ * (#/ingresar, #/perfil, #/inicio) so that the server only has to serve "/".
+ * Server data is always written with textContent, never as HTML.
+ */
+(() => {
+  "use strict";
+
+  const SERVICE_NAME = "Gestión de Certificado de Asistencia";
+  const STORE = {
+    loginToken: "gca.tokenIngreso",
+    sessionToken: "gca.tokenSesion",
+    account: "gca.cuenta",
+  };
+  const ROUTES = { login: "#/ingresar", profile: "#/perfil", home: "#/inicio" };
+  const OFFICER_PROFILE = "SENCE_OFFICER";
+
+  const MESSAGES = {
+    expired: "Su sesión expiró; ingrese nuevamente.",
+    loggedOut: "Ha cerrado su sesión.",
+    unreachable: "No fue posible comunicarse con el servicio. Revise su conexión e intente nuevamente.",
+    unexpected: "Ocurrió un error inesperado. Intente nuevamente.",
+    rutEmpty: "Ingrese su RUT.",
+    rutFormat:
+      "Ingrese el RUT sólo con números y el dígito verificador, sin puntos ni guión (por ejemplo, 123456785).",
+    rutCheckDigit: "El RUT no es válido: el dígito verificador no corresponde.",
+    passwordEmpty: "Ingrese su Clave CUS.",
+    profileEmpty: "Seleccione un perfil.",
+    institutionEmpty: "Seleccione una institución.",
+    noProfiles: "Su usuario no tiene perfiles asignados. Comuníquese con SENCE.",
+  };
+
+  const VIEWS = {
+    login: { section: "vista-ingreso", heading: "titulo-ingreso", title: "Autenticación de Usuarios" },
+    profile: { section: "vista-perfil", heading: "titulo-perfil", title: "Selección de Perfil / Institución" },
+    home: { section: "vista-inicio", heading: "titulo-inicio", title: "Inicio" },
+  };
+
+  // Which input shows the error for each field name the API may return.
+  const FORMS = {
+    login: { summary: "errores-ingreso", inputs: ["rut", "clave"], fields: { rut: "rut", password: "clave" } },
+    profile: {
+      summary: "errores-perfil",
+      inputs: ["perfil", "institucion"],
+      fields: { profile: "perfil", institution_rut: "institucion" },
+    },
+  };
+
+  const HELP = {
+    login: {
+      screen: "Autenticación de Usuarios.",
+      steps: [
+        "Ingreso R.u.t. persona natural (solo Administrador Nacional o regional) – Facilitadores sólo podrán visualizar.",
+        "Ingrese CUS.",
+      ],
+      note: "Escriba su RUT sin puntos ni guión, terminando en el dígito verificador (por ejemplo, 123456785; si el dígito verificador es K, escriba K al final).",
+    },
+    profile: {
+      screen: "Selección de Perfil / Institución.",
+      steps: ["Seleccione Perfil.", "Seleccione entidad capacitadora."],
+      note: "Las instituciones que aparecen dependen del perfil elegido. Puede cambiar de perfil más tarde con «Cambiar perfil».",
+    },
+    courses: {
+      screen: "Cursos.",
+      steps: ["Seleccione tipo de Programa.", "Seleccione criterio de búsqueda."],
+      note: "Todo lo que haga se aplica al perfil y a la institución que aparecen bajo su nombre.",
+    },
+    annulments: {
+      screen: "Solicitudes de anulación.",
+      steps: [
+        "Revise las solicitudes de anulación de certificados de los cursos de su región.",
+        "Apruebe o rechace cada solicitud.",
+      ],
+      note: "",
+    },
+  };
+
+  const state = {
+    account: null, // {user, profiles} from the login answer
+    principal: null, // {user, profile, profile_label, institution, regions}
+    view: null,
+    busy: false,
+    pendingNotice: null,
+    firstRender: true,
+  };
+
+  const byId = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ storage
+
+  function readStored(key) {
+    try {
+      return window.sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  }
+
+  function writeStored(key, value) {
+    try {
+      if (value === null || value === undefined) {
+        window.sessionStorage.removeItem(key);
+      } else {
+        window.sessionStorage.setItem(key, value);
+      }
+    } catch {
+      // Private modes may refuse storage; the session then lasts until the page is left.
+    }
+  }
+
+  function loadAccount() {
+    const raw = readStored(STORE.account);
+    if (!raw) return null;
+    try {
+      const account = JSON.parse(raw);
+      return account && account.user && Array.isArray(account.profiles) ? account : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function saveAccount(account) {
+    state.account = account;
+    writeStored(STORE.account, account ? JSON.stringify(account) : null);
+  }
+
+  function sessionToken() {
+    return readStored(STORE.sessionToken);
+  }
+
+  function loginToken() {
+    return readStored(STORE.loginToken);
+  }
+
+  function clearSession() {
+    writeStored(STORE.loginToken, null);
+    writeStored(STORE.sessionToken, null);
+    saveAccount(null);
+    state.principal = null;
+  }
+
+  // ------------------------------------------------------------------ RUT
+
+  function compactRut(raw) {
+    return String(raw || "")
+      .replace(/[.\s-]/g, "")
+      .toUpperCase();
+  }
+
+  function rutCheckDigit(body) {
+    let sum = 0;
+    let weight = 2;
+    for (let index = body.length - 1; index >= 0; index -= 1) {
+      sum += Number(body[index]) * weight;
+      weight = weight === 7 ? 2 : weight + 1;
+    }
+    const digit = 11 - (sum % 11);
+    if (digit === 11) return "0";
+    if (digit === 10) return "K";
+    return String(digit);
+  }
+
+  /** The error message for a typed RUT, or null when it is a valid RUT. */
+  function rutProblem(raw) {
+    const rut = compactRut(raw);
+    if (!rut) return MESSAGES.rutEmpty;
+    if (!/^\d{1,8}[\dK]$/.test(rut)) return MESSAGES.rutFormat;
+    if (rutCheckDigit(rut.slice(0, -1)) !== rut.slice(-1)) return MESSAGES.rutCheckDigit;
+    return null;
+  }
+
+  // ------------------------------------------------------------------ API
+
+  async function callApi(method, path, { body, token } = {}) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      return { status: 0, data: null };
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    return { status: response.status, data };
+  }
+
+  function apiError(result) {
+    const error = result.data && result.data.error;
+    if (error && error.message) return { message: String(error.message), field: error.field || null };
+    return { message: result.status === 0 ? MESSAGES.unreachable : MESSAGES.unexpected, field: null };
+  }
+
+  // ------------------------------------------------------------------ page chrome
+
+  function setTitle(view, withError) {
+    const base = state.view === "home" && state.principal ? homeTitle().replace(/\.$/, "") : VIEWS[view].title;
+    document.title = `${withError ? "Error: " : ""}${base} — ${SERVICE_NAME}`;
+  }
+
+  function showNotice(message) {
+    const notice = byId("aviso-general");
+    byId("aviso-general-texto").textContent = message || "";
+    notice.hidden = !message;
+  }
+
+  function show(view, notice) {
+    for (const [name, config] of Object.entries(VIEWS)) {
+      byId(config.section).hidden = name !== view;
+    }
+    byId("cargando").hidden = true;
+    state.view = view;
+    showNotice(notice);
+    byId("boton-cerrar-sesion").hidden = !(sessionToken() || loginToken());
+    setTitle(view, false);
+    // On a change of screen, tell screen readers where they are; not on the first load.
+    if (!state.firstRender) byId(VIEWS[view].heading).focus();
+    state.firstRender = false;
+  }
+
+  function setBusy(button, busy) {
+    state.busy = busy;
+    button.setAttribute("aria-disabled", busy ? "true" : "false");
+    button.classList.toggle("button--busy", busy);
+  }
+
+  // ------------------------------------------------------------------ errors (GOV.UK pattern)
+
+  function describedByWithout(input, errorId) {
+    return (input.getAttribute("aria-describedby") || "")
+      .split(/\s+/)
+      .filter((id) => id && id !== errorId)
+      .join(" ");
+  }
+
+  function clearErrors(formName) {
+    const form = FORMS[formName];
+    const summary = byId(form.summary);
+    summary.hidden = true;
+    summary.querySelector("ul").replaceChildren();
+    for (const inputId of form.inputs) {
+      const input = byId(inputId);
+      const message = byId(`${inputId}-error`);
+      message.hidden = true;
+      message.replaceChildren();
+      input.removeAttribute("aria-invalid");
+      const describedBy = describedByWithout(input, message.id);
+      if (describedBy) input.setAttribute("aria-describedby", describedBy);
+      else input.removeAttribute("aria-describedby");
+      input.closest(".form-group").classList.remove("form-group--error");
+    }
+  }
+
+  function focusField(input) {
+    const label = document.querySelector(`label[for="${input.id}"]`);
+    input.focus({ preventScroll: true });
+    (label || input).scrollIntoView({ block: "start" });
+  }
+
+  /**
+   * errors: [{input, message, inline}] — input is the id of the field the message is about;
+   * inline=false keeps a message that is not about one field (e.g. a wrong RUT/clave pair)
+   * out of the field while its summary link still leads there.
+   */
+  function showErrors(formName, errors) {
+    const form = FORMS[formName];
+    const summary = byId(form.summary);
+    const list = summary.querySelector("ul");
+    list.replaceChildren();
+    for (const error of errors) {
+      const inputId = error.input || form.inputs[0];
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#${inputId}`;
+      link.textContent = error.message;
+      link.addEventListener("click", (event) => {
+        event.preventDefault(); // the hash belongs to the router
+        focusField(byId(inputId));
+      });
+      item.append(link);
+      list.append(item);
+      if (error.input && error.inline !== false) {
+        const input = byId(error.input);
+        const message = byId(`${error.input}-error`);
+        const prefix = document.createElement("span");
+        prefix.className = "visually-hidden";
+        prefix.textContent = "Error: ";
+        message.replaceChildren(prefix, document.createTextNode(error.message));
+        message.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", `${describedByWithout(input, message.id)} ${message.id}`.trim());
+        input.closest(".form-group").classList.add("form-group--error");
+      }
+    }
+    summary.hidden = false;
+    setTitle(state.view, true);
+    summary.focus();
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  function navigate(route) {
+    if (window.location.hash === route) {
+      render();
+    } else {
+      window.location.hash = route; // the hashchange event renders
+    }
+  }
+
+  function redirect(route) {
+    window.history.replaceState(null, "", route);
+    render();
+  }
+
+  function render() {
+    const notice = state.pendingNotice;
+    state.pendingNotice = null;
+    const hash = window.location.hash;
+    if (hash === ROUTES.profile) {
+      if (state.account && (sessionToken() || loginToken())) return renderProfile(notice);
+      if (sessionToken()) return redirect(ROUTES.home);
+      return redirect(ROUTES.login);
+    }
+    if (hash === ROUTES.home) {
+      if (!sessionToken()) {
+        state.pendingNotice = notice;
+        return redirect(ROUTES.login);
+      }
+      if (state.principal) return renderHome(notice);
+      return restoreSession();
+    }
+    if (sessionToken()) {
+      state.pendingNotice = notice;
+      return redirect(ROUTES.home);
+    }
+    if (hash !== ROUTES.login) {
+      state.pendingNotice = notice;
+      return redirect(ROUTES.login);
+    }
+    return renderLogin(notice);
+  }
+
+  async function restoreSession() {
+    const result = await callApi("GET", "/api/auth/me", { token: sessionToken() });
+    if (result.status === 200 && result.data && result.data.user) {
+      state.principal = result.data;
+      if (window.location.hash === ROUTES.home) renderHome(null);
+      else render();
+      return;
+    }
+    if (result.status === 401) {
+      clearSession();
+      state.pendingNotice = MESSAGES.expired;
+      redirect(ROUTES.login);
+      return;
+    }
+    // The service did not answer: keep the tokens (the next load may succeed) and offer the login.
+    window.history.replaceState(null, "", ROUTES.login);
+    renderLogin(apiError(result).message);
+  }
+
+  // ------------------------------------------------------------------ login
+
+  function renderLogin(notice) {
+    clearErrors("login");
+    show("login", notice);
+  }
+
+  async function submitLogin(event) {
+    event.preventDefault();
+    if (state.busy) return;
+    const button = byId("boton-ingresar");
+    const rutInput = byId("rut");
+    const passwordInput = byId("clave");
+    clearErrors("login");
+    showNotice(null);
+
+    const errors = [];
+    const rutMessage = rutProblem(rutInput.value);
+    if (rutMessage) errors.push({ input: "rut", message: rutMessage });
+    if (!passwordInput.value) errors.push({ input: "clave", message: MESSAGES.passwordEmpty });
+    if (errors.length) {
+      showErrors("login", errors);
+      return;
+    }
+
+    setBusy(button, true);
+    const result = await callApi("POST", "/api/auth/login", {
+      body: { rut: compactRut(rutInput.value), password: passwordInput.value },
+    });
+    setBusy(button, false);
+
+    if (result.status === 200 && result.data && result.data.token) {
+      writeStored(STORE.sessionToken, null);
+      writeStored(STORE.loginToken, result.data.token);
+      state.principal = null;
+      saveAccount({ user: result.data.user, profiles: result.data.profiles || [] });
+      passwordInput.value = "";
+      navigate(ROUTES.profile);
+      return;
+    }
+    const error = apiError(result);
+    const inputId = FORMS.login.fields[error.field];
+    if (result.status === 401 || result.status === 429) passwordInput.value = "";
+    showErrors("login", [{ input: inputId || null, message: error.message, inline: Boolean(inputId) }]);
+  }
+
+  // ------------------------------------------------------------------ profile and institution
+
+  function distinctBy(items, keyOf) {
+    const seen = new Set();
+    return items.filter((item) => {
+      const key = keyOf(item);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  function fillSelect(select, options, selectedValue) {
+    select.replaceChildren(
+      ...options.map(({ value, text }) => {
+        const option = document.createElement("option");
+        option.value = value;
+        option.textContent = text;
+        return option;
+      }),
+    );
+    if (options.some((option) => option.value === selectedValue)) select.value = selectedValue;
+    else if (options.length) select.value = options[0].value;
+  }
+
+  function fillInstitutions(preferredRut) {
+    const profile = byId("perfil").value;
+    const grants = state.account.profiles.filter((grant) => grant.profile === profile);
+    const institutions = distinctBy(grants, (grant) => grant.institution.rut).map((grant) => ({
+      value: grant.institution.rut,
+      text: grant.institution.name,
+    }));
+    fillSelect(byId("institucion"), institutions, preferredRut);
+  }
+
+  function renderProfile(notice) {
+    const { user, profiles } = state.account;
+    const current = state.principal;
+    byId("saludo-perfil").textContent = `Hola, ${user.name}`;
+    const options = distinctBy(profiles, (grant) => grant.profile).map((grant) => ({
+      value: grant.profile,
+      text: grant.profile_label,
+    }));
+    fillSelect(byId("perfil"), options, current ? current.profile : null);
+    fillInstitutions(current ? current.institution.rut : null);
+    clearErrors("profile");
+    show("profile", notice);
+    if (!profiles.length) showErrors("profile", [{ input: "perfil", message: MESSAGES.noProfiles }]);
+  }
+
+  async function submitProfile(event) {
+    event.preventDefault();
+    if (state.busy) return;
+    const button = byId("boton-seleccionar");
+    const profile = byId("perfil").value;
+    const institutionRut = byId("institucion").value;
+    clearErrors("profile");
+    showNotice(null);
+
+    const errors = [];
+    if (!profile) errors.push({ input: "perfil", message: MESSAGES.profileEmpty });
+    if (!institutionRut) errors.push({ input: "institucion", message: MESSAGES.institutionEmpty });
+    if (errors.length) {
+      showErrors("profile", errors);
+      return;
+    }
+
+    setBusy(button, true);
+    // A session token may choose again ("Cambiar perfil"); right after login only the login token exists.
+    const result = await callApi("POST", "/api/auth/profile", {
+      body: { profile, institution_rut: institutionRut },
+      token: sessionToken() || loginToken(),
+    });
+    setBusy(button, false);
+
+    if (result.status === 200 && result.data && result.data.token) {
+      const { token, ...principal } = result.data;
+      writeStored(STORE.sessionToken, token);
+      writeStored(STORE.loginToken, null);
+      state.principal = principal;
+      navigate(ROUTES.home);
+      return;
+    }
+    if (result.status === 401) {
+      clearSession();
+      state.pendingNotice = MESSAGES.expired;
+      navigate(ROUTES.login);
+      return;
+    }
+    const error = apiError(result);
+    const inputId = FORMS.profile.fields[error.field];
+    showErrors("profile", [{ input: inputId || null, message: error.message, inline: Boolean(inputId) }]);
+  }
+
+  // ------------------------------------------------------------------ home
+
+  function isOfficer() {
+    return Boolean(state.principal && state.principal.profile === OFFICER_PROFILE);
+  }
+
+  function homeTitle() {
+    return isOfficer() ? "Solicitudes de anulación." : "Cursos.";
+  }
+
+  function renderHome(notice) {
+    const principal = state.principal;
+    byId("titulo-inicio").textContent = homeTitle();
+    byId("saludo-nombre").textContent = `Hola, ${principal.user.name}`;
+    byId("saludo-perfil-actual").textContent = principal.profile_label;
+    byId("saludo-institucion").textContent = principal.institution.name;
+    byId("cambiar-perfil-parrafo").hidden = !(state.account && state.account.profiles.length > 1);
+
+    const intro = byId("contenido-intro");
+    if (isOfficer()) {
+      const regions = (principal.regions || []).map((region) => region.name).join(", ");
+      intro.textContent =
+        "Aquí aparecerán las solicitudes de anulación de certificados de los cursos de " +
+        `${regions || "su región"}, para aprobarlas o rechazarlas.`;
+    } else {
+      intro.textContent =
+        "Seleccione Tipo de Búsqueda (Se debe seleccionar el tipo de búsqueda por los distintos criterios Pre-Definidos)";
+    }
+    show("home", notice);
+    // Later features (the course search, the annulment inbox) render into #contenido.
+    document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal } }));
+  }
+
+  function logOut() {
+    clearSession();
+    byId("form-ingreso").reset();
+    clearErrors("login");
+    clearErrors("profile");
+    state.pendingNotice = MESSAGES.loggedOut;
+    navigate(ROUTES.login);
+  }
+
+  // ------------------------------------------------------------------ help
+
+  function openHelp() {
+    let help = HELP.login;
+    if (state.view === "profile") help = HELP.profile;
+    if (state.view === "home") help = isOfficer() ? HELP.annulments : HELP.courses;
+    byId("ayuda-pantalla").textContent = `Pantalla: ${help.screen}`;
+    byId("ayuda-pasos").replaceChildren(
+      ...help.steps.map((step) => {
+        const item = document.createElement("li");
+        item.textContent = step;
+        return item;
+      }),
+    );
+    const note = byId("ayuda-nota");
+    note.textContent = help.note;
+    note.hidden = !help.note;
+    const dialog = byId("ayuda");
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else dialog.setAttribute("open", "");
+  }
+
+  // ------------------------------------------------------------------ start
+
+  function start() {
+    state.account = loadAccount();
+    byId("form-ingreso").addEventListener("submit", submitLogin);
+    byId("form-perfil").addEventListener("submit", submitProfile);
+    byId("perfil").addEventListener("change", () => fillInstitutions(null));
+    byId("boton-cerrar-sesion").addEventListener("click", logOut);
+    byId("boton-ayuda").addEventListener("click", openHelp);
+    const dialog = byId("ayuda");
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close(); // a click on the backdrop
+    });
+    byId("saltar").addEventListener("click", (event) => {
+      event.preventDefault(); // the hash belongs to the router
+      byId("contenido-principal").focus();
+    });
+    window.addEventListener("hashchange", render);
+
+    // A small, stable surface for the features that will fill #contenido.
+    window.GCA = Object.freeze({
+      api: (method, path, options = {}) => callApi(method, path, { token: sessionToken(), ...options }),
+      principal: () => state.principal,
+      sessionExpired: () => {
+        clearSession();
+        state.pendingNotice = MESSAGES.expired;
+        navigate(ROUTES.login);
+      },
+    });
+    render();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

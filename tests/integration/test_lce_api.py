@@ -1,0 +1,170 @@
+"""LCE ingestion: sessions pushed with a machine key; bad pushes store nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.storage.repositories import CourseRepository, SessionRepository
+from devtools.demo_data import DEMO_LCE_KEYS
+from tests.integration.api import get, session_token
+
+SOFOFA_KEY = DEMO_LCE_KEYS["75.998.240-1"]
+AUSTRAL_KEY = DEMO_LCE_KEYS["76.123.456-0"]
+COURSE = "5115263"  # pending, 02-01-2017 to 30-03-2017, Rigoberto and Cinthya enrolled
+
+
+def _push(client, course, session_id, body, key=SOFOFA_KEY):
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["X-Api-Key"] = key
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.http.put(f"/api/lce/courses/{course}/sessions/{session_id}", headers=headers, body=raw)
+
+
+def _session(**overrides):
+    body = {
+        "facilitator": "MARÍA OLIVIA PINTO DÍAZ",
+        "start": "2017-03-20T09:00:00-03:00",
+        "end": "2017-03-20T13:00:00-03:00",
+        "marks": [
+            {"rut": "8.808.603-1", "entry": "2017-03-20T09:15:00-03:00", "exit": "2017-03-20T13:00:00-03:00"},
+            {"rut": "153034443", "entry": "2017-03-20T10:00:00", "exit": None},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def _stored(session_id):
+    return {s.session_id: s for s in SessionRepository().list_for_course(COURSE)}.get(session_id)
+
+
+def test_a_push_creates_then_repeating_it_changes_nothing_then_a_change_replaces(client):
+    first = _push(client, COURSE, "TEST-1", _session())
+    again = _push(client, COURSE, "TEST-1", _session())
+    changed = _push(client, COURSE, "TEST-1", _session(facilitator="HÉCTOR MANUEL SAAVEDRA RÍOS"))
+
+    assert (first.status_code, first.json_body["status"]) == (201, "created")
+    assert (again.status_code, again.json_body["status"]) == (200, "unchanged")
+    assert (changed.status_code, changed.json_body["status"]) == (200, "replaced")
+    stored = _stored("TEST-1")
+    assert stored.facilitator == "HÉCTOR MANUEL SAAVEDRA RÍOS"
+    assert len(stored.marks) == 2
+    assert stored.marks[1].exit is None
+
+
+def test_pushed_marks_count_in_the_percentages_with_grace(client):
+    _push(
+        client,
+        COURSE,
+        "TEST-GRACE",
+        _session(
+            start="2017-03-21T09:00:00-03:00",
+            end="2017-03-21T13:00:00-03:00",
+            marks=[{"rut": "88086031", "entry": "2017-03-21T09:20:00-03:00", "exit": "2017-03-21T13:00:00-03:00"}],
+        ),
+    )
+    token = session_token(client, "111111111", "NATIONAL_ADMIN", "75.998.240-1")
+
+    rows = get(client, f"/api/courses/{COURSE}/participants/88086031/sessions", token).json_body["items"]
+
+    row = next(r for r in rows if r["session_id"] == "TEST-GRACE")
+    assert row["participant_duration"] == "04:00:00"
+    assert row["grace_applied"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (_session(marks=[{"rut": "8.808.603-2", "entry": "2017-03-20T09:00:00-03:00"}]), "marks[0].rut"),
+        (_session(marks=[{"rut": "11.111.111-1", "entry": "2017-03-20T09:00:00-03:00"}]), "marks[0].rut"),
+        (_session(start="2017-04-02T09:00:00-03:00", end="2017-04-02T12:00:00-03:00"), "start"),
+        (_session(end="2017-03-20T08:00:00-03:00"), "end"),
+        (_session(start="ayer"), "start"),
+        (_session(facilitator=""), "facilitator"),
+        (
+            _session(
+                marks=[{"rut": "88086031", "entry": "2017-03-20T12:00:00-03:00", "exit": "2017-03-20T11:00:00-03:00"}]
+            ),
+            "marks[0].exit",
+        ),
+        (_session(marks="todos"), "marks"),
+        ("{no es json", "body"),
+    ],
+)
+def test_bad_pushes_name_the_field_and_store_nothing(client, body, field):
+    before = len(SessionRepository().list_for_course(COURSE))
+
+    response = _push(client, COURSE, "TEST-BAD", body)
+
+    assert response.status_code == 400
+    assert response.json_body["error"]["field"] == field
+    assert _stored("TEST-BAD") is None
+    assert len(SessionRepository().list_for_course(COURSE)) == before
+
+
+def test_a_bad_mark_after_good_ones_stores_none_of_them(client):
+    marks = [
+        {"rut": "88086031", "entry": "2017-03-22T09:00:00-03:00", "exit": "2017-03-22T12:00:00-03:00"},
+        {"rut": "1-9", "entry": "2017-03-22T09:00:00-03:00", "exit": "2017-03-22T12:00:00-03:00"},
+    ]
+    response = _push(client, COURSE, "TEST-HALF", _session(marks=marks))
+
+    assert response.status_code == 400
+    assert response.json_body["error"]["field"] == "marks[1].rut"
+    assert _stored("TEST-HALF") is None
+
+
+def test_without_a_valid_key_nothing_is_accepted(client):
+    assert _push(client, COURSE, "TEST-KEY", _session(), key=None).status_code == 401
+    assert _push(client, COURSE, "TEST-KEY", _session(), key="x" * 32).status_code == 401
+    assert _stored("TEST-KEY") is None
+
+
+def test_another_institutions_course_does_not_exist_for_its_key(client):
+    response = _push(client, COURSE, "TEST-OTHER", _session(), key=AUSTRAL_KEY)
+
+    assert response.status_code == 404
+    assert _stored("TEST-OTHER") is None
+
+
+def test_an_issued_course_refuses_marks(client):
+    issued = next(
+        code
+        for code in (str(5116001 + i) for i in range(45))
+        if (course := CourseRepository().get(code))
+        and course.certificate_state.value == "ISSUED"
+        and course.institution.rut.compact() == "759982401"
+    )
+    course = CourseRepository().get(issued)
+    day = course.start_date.isoformat()
+    participant = CourseRepository().participants(issued)[0].rut.formatted()
+    body = {
+        "facilitator": "X",
+        "start": f"{day}T09:00:00-03:00",
+        "end": f"{day}T10:00:00-03:00",
+        "marks": [{"rut": participant, "entry": f"{day}T09:00:00-03:00", "exit": f"{day}T10:00:00-03:00"}],
+    }
+
+    response = _push(client, issued, "TEST-ISSUED", body)
+
+    assert response.status_code == 409
+    assert "no recibe" in response.json_body["error"]["message"]
+
+
+def test_the_session_write_itself_refuses_a_course_issued_meanwhile(local_stack):
+    from chalicelib.domain.certificates import CertificateState
+    from chalicelib.domain.errors import StateConflictError
+    from chalicelib.domain.lce import OPEN_STATES, fingerprint, parse_session
+    from chalicelib.storage.repositories import LceSessionRepository
+
+    repo = LceSessionRepository()
+    stale = repo.get(COURSE)  # as read before a certificate was issued
+    session = parse_session("TEST-RACE", _session(marks=[]))
+    repo.put_session(stale, session, fingerprint(session), OPEN_STATES)
+    assert _stored("TEST-RACE") is not None
+
+    with pytest.raises(StateConflictError):
+        repo.put_session(stale, session, "other", frozenset({CertificateState.ANNULMENT_REJECTED}))
