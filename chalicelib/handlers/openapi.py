@@ -61,12 +61,86 @@ _USER = {
     "properties": {"rut": {"type": "string"}, "name": {"type": "string"}},
 }
 
+_PARTY = {"type": "object", "properties": {"rut": {"type": "string"}, "name": {"type": "string"}}}
+_COURSE = {
+    "type": "object",
+    "required": ["course_code", "sence_code", "name", "program", "certificate_state"],
+    "properties": {
+        "course_code": {"type": "string"},
+        "sence_code": {"type": "string"},
+        "name": {"type": "string"},
+        "program": {"type": "string", "enum": ["impulsa_personas", "aprendizajes"]},
+        "program_label": {"type": "string"},
+        "accredited_hours": {"type": "integer"},
+        "start_date": {"type": "string", "format": "date"},
+        "end_date": {"type": "string", "format": "date"},
+        "region": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "certificate_state": {
+            "type": "string",
+            "enum": ["PENDING", "ISSUED", "ANNULMENT_REQUESTED", "REISSUE_APPROVED", "ANNULMENT_REJECTED"],
+        },
+        "certificate_state_label": {"type": "string"},
+    },
+}
+_PAGE = {
+    "total": {"type": "integer"},
+    "page": {"type": "integer"},
+    "page_size": {"type": "integer"},
+    "first": {"type": "integer"},
+    "last": {"type": "integer"},
+}
+
+
+def _param(name: str, where: str = "query", required: bool = False, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "schema": {"type": "string", **schema}}
+
+
+_SEARCH_PARAMS = [
+    _param("program", required=True, enum=["impulsa_personas", "aprendizajes"]),
+    _param("criterion", required=True, enum=["course_code", "action_id", "sence_code", "state", "start_date"]),
+    _param("value"),
+    _param("from", description="dd-mm-aaaa"),
+    _param("to", description="dd-mm-aaaa"),
+]
+_PAGING = [_param("page", pattern="^[0-9]+$"), _param("page_size", enum=["10", "25", "50", "100"])]
+_CODE = _param("course_code", "path", True)
+_RUT = _param("rut", "path", True, description="con o sin puntos y guion")
+_DOWNLOAD = {
+    "200": _json(
+        {"type": "object", "properties": {"url": {"type": "string"}, "filename": {"type": "string"}}},
+        "With Accept: application/json, a short-lived link to the .xlsx",
+    ),
+    "303": {"description": "Redirect to the .xlsx (short-lived link)"},
+}
+_AUTH: list[dict[str, list[str]]] = [{"bearer": []}]
+_SESSION_ROW = {
+    "type": "object",
+    "properties": {
+        name: {"type": "string", "nullable": True}
+        for name in (
+            "session_id",
+            "date",
+            "facilitator",
+            "session_start",
+            "session_end",
+            "session_duration",
+            "participant_start",
+            "participant_end",
+            "participant_duration",
+        )
+    }
+    | {"grace_applied": {"type": "boolean"}, "incidents": {"type": "array", "items": {"type": "object"}}},
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "GCA — Gestión de Certificados de Asistencia", "version": "0.1.0"},
     "components": {
         "schemas": {"Error": _ERROR},
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "lceKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+        },
     },
     "paths": {
         "/api/health": {
@@ -140,6 +214,172 @@ SPEC: dict[str, Any] = {
                         }
                     ),
                     **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/courses": {
+            "get": {
+                "summary": "Search the courses of the chosen institution (and region)",
+                "security": _AUTH,
+                "parameters": _SEARCH_PARAMS + _PAGING,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items", "total", "page", "page_size"],
+                            "properties": {"items": {"type": "array", "items": _COURSE}, **_PAGE},
+                        }
+                    ),
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/courses.xlsx": {
+            "get": {
+                "summary": "Export the whole search result (Exportar a Excel)",
+                "security": _AUTH,
+                "parameters": _SEARCH_PARAMS,
+                "responses": {**_DOWNLOAD, **_errors(400, 401, 403)},
+            }
+        },
+        "/api/courses/{course_code}": {
+            "get": {
+                "summary": "Datos del Curso SENCE, certificates and annulment history",
+                "security": _AUTH,
+                "parameters": [_CODE],
+                "responses": {
+                    "200": _json(
+                        {
+                            "allOf": [
+                                _COURSE,
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "activity_type_label": {"type": "string"},
+                                        "institution": _PARTY,
+                                        "company": _PARTY,
+                                        "otic": {**_PARTY, "nullable": True},
+                                        "quotas": {"type": "integer"},
+                                        "related_action": {"type": "string"},
+                                        "certificates": {"type": "array", "items": {"type": "object"}},
+                                        "annulments": {"type": "array", "items": {"type": "object"}},
+                                    },
+                                },
+                            ]
+                        }
+                    ),
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/api/courses/{course_code}/participants": {
+            "get": {
+                "summary": "Participants with their attendance percentage",
+                "security": _AUTH,
+                "parameters": [_CODE, *_PAGING],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items"],
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["rut", "name", "attendance_percent"],
+                                        "properties": {
+                                            "rut": {"type": "string"},
+                                            "name": {"type": "string"},
+                                            "attendance_percent": {"type": "integer"},
+                                            "below_minimum": {"type": "boolean"},
+                                        },
+                                    },
+                                },
+                                **_PAGE,
+                            },
+                        }
+                    ),
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/api/courses/{course_code}/attendance.xlsx": {
+            "get": {
+                "summary": "Descargar Asistencia Total",
+                "security": _AUTH,
+                "parameters": [_CODE],
+                "responses": {**_DOWNLOAD, **_errors(400, 401, 403, 404)},
+            }
+        },
+        "/api/courses/{course_code}/participants/{rut}/sessions": {
+            "get": {
+                "summary": "One participant's sessions (durations HH:MM:SS)",
+                "security": _AUTH,
+                "parameters": [_CODE, _RUT],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items", "attendance_percent"],
+                            "properties": {
+                                "items": {"type": "array", "items": _SESSION_ROW},
+                                "attendance_percent": {"type": "integer"},
+                                "participant": _PARTY,
+                            },
+                        }
+                    ),
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/api/courses/{course_code}/participants/{rut}/attendance.xlsx": {
+            "get": {
+                "summary": "Bajar Asistencia",
+                "security": _AUTH,
+                "parameters": [_CODE, _RUT],
+                "responses": {**_DOWNLOAD, **_errors(400, 401, 403, 404)},
+            }
+        },
+        "/api/lce/courses/{course_code}/sessions/{session_id}": {
+            "put": {
+                "summary": "LCE: create or replace one session with its marks (idempotent)",
+                "security": [{"lceKey": []}],
+                "parameters": [_CODE, _param("session_id", "path", True)],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["facilitator", "start", "end", "marks"],
+                                "properties": {
+                                    "facilitator": {"type": "string"},
+                                    "start": {"type": "string", "format": "date-time"},
+                                    "end": {"type": "string", "format": "date-time"},
+                                    "marks": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["rut", "entry"],
+                                            "properties": {
+                                                "rut": {"type": "string"},
+                                                "entry": {"type": "string", "format": "date-time"},
+                                                "exit": {"type": "string", "format": "date-time", "nullable": True},
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "properties": {"status": {"type": "string"}}}, "Replaced or unchanged"
+                    ),
+                    "201": _json({"type": "object", "properties": {"status": {"type": "string"}}}, "Created"),
+                    **_errors(400, 401, 404, 409),
                 },
             }
         },
