@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e chromium clean
+.PHONY: run test lint typecheck unit integration e2e chromium clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ chromium:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var
+
+## make bench: measurements written to bench/results.json and docs/performance.md
+bench: $(STAMP)
+	$(PY) -m bench.run

@@ -51,6 +51,11 @@ class Rut:
         return cls(body, digit)
 
     @classmethod
+    def from_compact(cls, text: str) -> Rut:
+        """A RUT this system stored itself (`88086031`): validated when it came in, not again."""
+        return cls(int(text[:-1]), text[-1])
+
+    @classmethod
     def is_valid(cls, raw: object) -> bool:
         try:
             cls.parse(raw)

@@ -43,17 +43,24 @@ class Sheet:
     widths: Sequence[int] = ()
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, bold: bool = False) -> Cell:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+def _header(sheet: WriteOnlyWorksheet, value: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_START):
-            cell.quotePrefix = True
-    if bold:
-        cell.font = _BOLD
+    cell.font = _BOLD
     return cell
+
+
+def _safe(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """Plain values go through as they are (fast); text that could be a formula becomes a quoted string."""
+    if not isinstance(value, str):
+        return value
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(_FORMULA_START):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
 
 
 def write_workbook(out: IO[bytes], sheets: Iterable[Sheet]) -> int:
@@ -64,9 +71,9 @@ def write_workbook(out: IO[bytes], sheets: Iterable[Sheet]) -> int:
         sheet = workbook.create_sheet(spec.title[:31])
         for index, width in enumerate(spec.widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
-        sheet.append([_cell(sheet, header, bold=True) for header in spec.headers])
+        sheet.append([_header(sheet, header) for header in spec.headers])
         for row in spec.rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            sheet.append([_safe(sheet, value) for value in row])
             count += 1
     workbook.save(out)
     return count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -39,7 +40,6 @@ from .models import (
     GrantMap,
     InstitutionModel,
     LoginAttemptModel,
-    MarkMap,
     ParticipantModel,
     PartyMap,
     SessionModel,
@@ -63,7 +63,7 @@ def condition_failed(error: TransactWriteError) -> bool:
 
 
 def _rut(text: str) -> Rut:
-    return Rut.parse(text)
+    return Rut.from_compact(text)
 
 
 def _iso(moment: datetime) -> str:
@@ -312,8 +312,12 @@ def session_from_item(item: SessionModel) -> Session:
         start=start,
         end=end,
         marks=tuple(
-            Mark(rut=_rut(mark.rut), entry=_moment(mark.entry) or start, exit=_moment(mark.exit))
-            for mark in item.marks or ()
+            Mark(
+                rut=Rut.from_compact(rut),
+                entry=datetime.fromisoformat(entry),
+                exit=datetime.fromisoformat(exit_) if exit_ else None,
+            )
+            for rut, entry, exit_ in json.loads(item.marks or "[]")
         ),
     )
 
@@ -325,14 +329,10 @@ def session_item(course_code: str, session: Session) -> SessionModel:
         facilitator=session.facilitator,
         start=_iso(session.start),
         end=_iso(session.end),
-        marks=[
-            MarkMap(
-                rut=mark.rut.compact(),
-                entry=_iso(mark.entry),
-                exit=_iso(mark.exit) if mark.exit else None,
-            )
-            for mark in session.marks
-        ],
+        marks=json.dumps(
+            [[mark.rut.compact(), _iso(mark.entry), _iso(mark.exit) if mark.exit else None] for mark in session.marks],
+            separators=(",", ":"),
+        ),
     )
 
 

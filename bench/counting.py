@@ -1,0 +1,32 @@
+"""Counts AWS API requests per service, as botocore makes them (one per HTTP call, retries aside)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.client import BaseClient
+
+_original = BaseClient._make_api_call
+
+
+@contextmanager
+def count_requests() -> Iterator[Counter[str]]:
+    """Counter of `service:Operation` for the calls made inside the block."""
+    counter: Counter[str] = Counter()
+
+    def counted(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+        counter[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
+        return _original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield counter
+    finally:
+        BaseClient._make_api_call = _original  # type: ignore[method-assign]
+
+
+def dynamodb_total(counter: Counter[str]) -> int:
+    return sum(count for name, count in counter.items() if name.startswith("dynamodb:"))

@@ -1,0 +1,52 @@
+"""Data the benchmarks and request-count tests build on top of the demo data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from chalicelib.domain.attendance import Mark, Session
+from chalicelib.domain.certificates import CertificateState
+from chalicelib.domain.clock import CHILE
+from chalicelib.domain.courses import ActivityType, Course, Participant, Program
+from chalicelib.domain.rut import Rut, compute_check_digit
+from chalicelib.storage.repositories import CourseRepository, ParticipantRepository, SessionRepository
+from devtools.demo_data import COMPANIES, OTICS, SOFOFA
+
+BIG_COURSE = "7000040"
+
+
+def seed_big_course(participants: int = 40, sessions: int = 60, code: str = BIG_COURSE) -> Course:
+    """A Sofofa course with `participants` people and `sessions` sessions, everyone marked in each."""
+    start = date(2018, 3, 1)
+    course = Course(
+        code,
+        "1237799999",
+        "CURSO DE CARGA PARA MEDICIONES",
+        Program.IMPULSA_PERSONAS,
+        ActivityType.WITHIN_YEAR,
+        sessions * 3,
+        start,
+        start + timedelta(days=sessions + 30),
+        "13",
+        SOFOFA,
+        COMPANIES[0],
+        OTICS[0],
+        participants,
+        "Consolidado",
+        CertificateState.PENDING,
+    )
+    people = []
+    for index in range(participants):
+        body = 30_000_000 + index
+        people.append(Participant(code, Rut(body, compute_check_digit(body)), f"PARTICIPANTE NÚMERO {index + 1}"))
+    rows = []
+    for index in range(sessions):
+        day = start + timedelta(days=index)
+        begin = datetime.combine(day, time(9, 0), tzinfo=CHILE)
+        end = begin + timedelta(hours=3)
+        marks = tuple(Mark(p.rut, begin + timedelta(minutes=index % 30), end) for p in people)
+        rows.append(Session(f"S{index + 1:03d}", "FACILITADOR DE PRUEBA", begin, end, marks))
+    CourseRepository().save(course)
+    ParticipantRepository().save_all(people)
+    SessionRepository().save_all(code, rows)
+    return course
