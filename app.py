@@ -2,14 +2,18 @@
 
 from chalice import Chalice
 
-from chalicelib.handlers import auth, courses, health, lce, openapi, ui
+from chalicelib.handlers import auth, certificates, courses, health, lce, openapi, ui, verification
 from chalicelib.handlers.middleware import correlate_requests
 
 app = Chalice(app_name="gca")
+# Uploaded PDFs (verification) arrive as bytes, not text.
+app.api.binary_types.extend(["application/pdf", "multipart/form-data"])
 app.register_middleware(correlate_requests, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(courses.bp)
 app.register_blueprint(lce.bp)
+app.register_blueprint(certificates.bp)
+app.register_blueprint(verification.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

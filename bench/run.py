@@ -26,15 +26,12 @@ REPORT = ROOT / "docs" / "performance.md"
 
 
 def _start_stack() -> Any:
-    from moto.server import ThreadedMotoServer
-
-    from devtools.local_stack import LOCAL_ENV, free_port
+    from devtools.local_stack import LOCAL_ENV
+    from devtools.moto_server import LocalMoto
 
     os.environ.update(LOCAL_ENV)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    server = LocalMoto().start()
+    os.environ["AWS_ENDPOINT_URL"] = server.endpoint
     from devtools.bootstrap import bootstrap
     from devtools.demo_data import load_demo_data
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from chalicelib.domain.attendance import Mark, Session
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
-from chalicelib.domain.courses import ActivityType, Course, Participant, Program
+from chalicelib.domain.courses import ActivityType, Course, Participant, Party, Program
 from chalicelib.domain.rut import Rut, compute_check_digit
 from chalicelib.storage.repositories import CourseRepository, ParticipantRepository, SessionRepository
 from devtools.demo_data import COMPANIES, OTICS, SOFOFA
@@ -15,7 +15,9 @@ from devtools.demo_data import COMPANIES, OTICS, SOFOFA
 BIG_COURSE = "7000040"
 
 
-def seed_big_course(participants: int = 40, sessions: int = 60, code: str = BIG_COURSE) -> Course:
+def seed_big_course(
+    participants: int = 40, sessions: int = 60, code: str = BIG_COURSE, institution: Party = SOFOFA
+) -> Course:
     """A Sofofa course with `participants` people and `sessions` sessions, everyone marked in each."""
     start = date(2018, 3, 1)
     course = Course(
@@ -28,7 +30,7 @@ def seed_big_course(participants: int = 40, sessions: int = 60, code: str = BIG_
         start,
         start + timedelta(days=sessions + 30),
         "13",
-        SOFOFA,
+        institution,
         COMPANIES[0],
         OTICS[0],
         participants,

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config import get_settings
 from .domain.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from .renderers.pdf import CertificatePdfs
 from .security.passwords import ScryptHasher
 from .security.tokens import TokenSigner
 from .storage.documents import DocumentStore
 from .storage.repositories import (
     ApiKeyRepository,
     AuditRepository,
+    CertificateRepository,
     CourseHistoryRepository,
     CourseRepository,
     LceSessionRepository,
@@ -31,6 +37,8 @@ _history: CourseHistoryRepository | None = None
 _documents: DocumentStore | None = None
 _api_keys: ApiKeyRepository | None = None
 _lce_sessions: LceSessionRepository | None = None
+_certificates: CertificateRepository | None = None
+_pdfs: CertificatePdfs | None = None
 _hasher = ScryptHasher()
 
 
@@ -126,3 +134,20 @@ def get_lce_sessions() -> LceSessionRepository:
     if _lce_sessions is None:
         _lce_sessions = LceSessionRepository()
     return _lce_sessions
+
+
+def get_certificates() -> CertificateRepository:
+    global _certificates
+    if _certificates is None:
+        _certificates = CertificateRepository()
+    return _certificates
+
+
+def get_pdfs() -> CertificatePdfs:
+    """fpdf2 is imported here, on first use, not at cold start."""
+    global _pdfs
+    if _pdfs is None:
+        from .renderers.pdf import CertificatePdfs
+
+        _pdfs = CertificatePdfs(get_settings().public_base_url)
+    return _pdfs

@@ -50,7 +50,7 @@ def start_moto(port: int, log_path: str | None = None) -> subprocess.Popen[bytes
         raise RuntimeError(f"port {port} is already in use; set MOTO_PORT to another port")
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devtools.moto_server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=out,
         stderr=subprocess.STDOUT,
         env={**os.environ, **LOCAL_ENV},

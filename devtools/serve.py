@@ -12,10 +12,12 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.local import LocalDevServer
 
@@ -32,7 +34,26 @@ class _Factory(CLIFactory):  # type: ignore[misc]
         return super().load_chalice_app(merged, validate_feature_flags)
 
 
+def _one_request_per_thread() -> None:
+    """Lambda serves one request per container; `chalice local` serves many threads with one app.
+
+    Chalice keeps the request being served in `app.current_request`, so two simultaneous local
+    requests would read each other's. Keeping it per thread makes the local server behave like
+    many Lambda containers at once, which the concurrency tests rely on.
+    """
+    local = threading.local()
+
+    def get(self: Chalice) -> Any:
+        return getattr(local, "request", None)
+
+    def put(self: Chalice, value: Any) -> None:
+        local.request = value
+
+    Chalice.current_request = property(get, put)  # type: ignore[assignment,method-assign]
+
+
 def main() -> None:
+    _one_request_per_thread()
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

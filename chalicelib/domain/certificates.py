@@ -6,10 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .clock import CHILE
 from .errors import InvalidInputError, InvalidTransitionError
 from .rut import Rut
+
+if TYPE_CHECKING:
+    from .courses import Course
 
 
 class CertificateState(StrEnum):
@@ -142,6 +146,8 @@ class Certificate:
     pdf_key: str | None = None
     pdf_sha256: str | None = None
     annulled_at: datetime | None = None
+    # The course as it was when the certificate was accepted (what the PDF prints).
+    course: Course | None = None
 
 
 class AnnulmentStatus(StrEnum):

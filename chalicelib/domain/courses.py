@@ -125,6 +125,8 @@ class Course:
     quotas: int
     related_action: str
     certificate_state: CertificateState
+    # Storage's concurrency token: every LCE write bumps it, and issuing requires it unchanged.
+    version: int = 0
 
     @property
     def region_name(self) -> str:

@@ -30,7 +30,12 @@ def deliver_workbook(request: Request, folder: str, filename: str, sheets: Itera
         write_workbook(out, sheets)
         out.seek(0)
         store.put_file(key, out, CONTENT_TYPE)
-    url = store.download_url(key, filename, CONTENT_TYPE)
+    return deliver_link(request, key, filename, CONTENT_TYPE)
+
+
+def deliver_link(request: Request, key: str, filename: str, content_type: str) -> Response:
+    """A short-lived link to a stored object: JSON for the web page, a 303 redirect for anyone else."""
+    url = get_documents().download_url(key, filename, content_type)
     if "application/json" in request_header(request, "accept"):
         return json_response({"url": url, "filename": filename})
     return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})

@@ -120,6 +120,16 @@ def read_json(request: Request) -> dict[str, Any]:
     return body
 
 
+def query_param(request: Request, name: str) -> str:
+    params: Any = request.query_params or {}
+    return str(params.get(name) or "")
+
+
+def raw_bytes(request: Request) -> bytes:
+    raw: Any = request.raw_body or b""
+    return raw.encode() if isinstance(raw, str) else bytes(raw)
+
+
 def request_header(request: Request, name: str) -> str:
     headers: Any = request.headers or {}
     return str(headers.get(name) or "")

@@ -132,6 +132,26 @@ _SESSION_ROW = {
     | {"grace_applied": {"type": "boolean"}, "incidents": {"type": "array", "items": {"type": "object"}}},
 }
 
+_NUMBER = _param("number", "path", True, description="N-AAAA, por ejemplo 12-2017")
+_CERTIFICATE = {
+    "type": "object",
+    "required": ["number", "state", "verification_code", "status"],
+    "properties": {
+        "number": {"type": "string"},
+        "state": {"type": "string"},
+        "status": {"type": "string", "enum": ["VALID", "ANNULLED"]},
+        "verification_code": {"type": "string"},
+        "issued_at": {"type": "string"},
+        "participants": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "GCA — Gestión de Certificados de Asistencia", "version": "0.1.0"},
@@ -380,6 +400,99 @@ SPEC: dict[str, Any] = {
                     ),
                     "201": _json({"type": "object", "properties": {"status": {"type": "string"}}}, "Created"),
                     **_errors(400, 401, 404, 409),
+                },
+            }
+        },
+        "/api/courses/{course_code}/certificate/preview": {
+            "post": {
+                "summary": "Datos del Certificado de Asistencia Por Emitir, with pre-issue checks",
+                "security": _AUTH,
+                "parameters": [_CODE],
+                "requestBody": _body({"invoice_number": {"type": "string"}}, ["invoice_number"]),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["course", "participants", "checks"],
+                            "properties": {
+                                "course": {"type": "object"},
+                                "invoice_number": {"type": "string"},
+                                "participants": {"type": "array", "items": {"type": "object"}},
+                                "checks": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {"kind": {"type": "string"}, "message": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        }
+                    ),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+            }
+        },
+        "/api/courses/{course_code}/certificate": {
+            "post": {
+                "summary": "Acepto emitir el certificado: issues it once (N-YYYY) and closes the course",
+                "security": _AUTH,
+                "parameters": [_CODE],
+                "requestBody": _body(
+                    {"invoice_number": {"type": "string"}, "accept": {"type": "boolean", "enum": [True]}},
+                    ["invoice_number", "accept"],
+                ),
+                "responses": {"201": _json(_CERTIFICATE, "Issued"), **_errors(400, 401, 403, 404, 409)},
+            }
+        },
+        "/api/certificates/{number}": {
+            "get": {
+                "summary": "A certificate of the chosen institution, with state and verification code",
+                "security": _AUTH,
+                "parameters": [_NUMBER],
+                "responses": {"200": _json(_CERTIFICATE), **_errors(400, 401, 403, 404)},
+            }
+        },
+        "/api/certificates/{number}/pdf": {
+            "get": {
+                "summary": "The certificate PDF (stamped ANULADO once annulled)",
+                "security": _AUTH,
+                "parameters": [_NUMBER],
+                "responses": {**_DOWNLOAD, **_errors(400, 401, 403, 404)},
+            }
+        },
+        "/api/verify/{number}": {
+            "get": {
+                "summary": "Public verification (no login): valid or annulled, with masked RUTs",
+                "parameters": [_NUMBER, _param("code", required=True)],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["status", "number"],
+                            "properties": {
+                                "status": {"type": "string", "enum": ["valid", "annulled"]},
+                                "number": {"type": "string"},
+                                "institution": {**_PARTY, "nullable": True},
+                                "course": {"type": "object", "nullable": True},
+                                "participants": {"type": "array", "items": {"type": "object"}},
+                            },
+                        }
+                    ),
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/verify/{number}/pdf": {
+            "post": {
+                "summary": "Is this PDF byte-identical to the one issued?",
+                "parameters": [_NUMBER, _param("code", required=True)],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "responses": {
+                    "200": _json({"type": "object", "properties": {"identical": {"type": "boolean"}}}),
+                    **_errors(400, 404),
                 },
             }
         },

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -205,6 +208,7 @@ def course_from_item(item: CourseModel) -> Course:
         quotas=int(item.quotas),
         related_action=item.related_action,
         certificate_state=CertificateState(item.certificate_state),
+        version=int(item.version or 0),
     )
 
 
@@ -361,9 +365,31 @@ def course_snapshot(course: Course) -> dict[str, Any]:
     }
 
 
+def course_from_snapshot(snapshot: dict[str, Any], state: CertificateState) -> Course:
+    otic = snapshot.get("otic")
+    return Course(
+        course_code=snapshot["course_code"],
+        sence_code=snapshot["sence_code"],
+        name=snapshot["name"],
+        program=Program(snapshot["program"]),
+        activity_type=ActivityType(snapshot["activity_type"]),
+        accredited_hours=int(snapshot["accredited_hours"]),
+        start_date=date.fromisoformat(snapshot["start_date"]),
+        end_date=date.fromisoformat(snapshot["end_date"]),
+        region_code=snapshot["region_code"],
+        institution=Party(_rut(snapshot["institution"]["rut"]), snapshot["institution"]["name"]),
+        company=Party(_rut(snapshot["company"]["rut"]), snapshot["company"]["name"]),
+        otic=Party(_rut(otic["rut"]), otic["name"]) if otic else None,
+        quotas=0,
+        related_action="",
+        certificate_state=state,
+    )
+
+
 def certificate_from_item(item: CertificateModel) -> Certificate:
     issued_at = _moment(item.issued_at)
     assert issued_at is not None
+    snapshot = item.course.as_dict() if item.course is not None else None
     return Certificate(
         number=CertificateNumber.parse(item.number),
         institution_rut=_rut(item.institution_rut),
@@ -378,6 +404,7 @@ def certificate_from_item(item: CertificateModel) -> Certificate:
         pdf_key=item.pdf_key,
         pdf_sha256=item.pdf_sha256,
         annulled_at=_moment(item.annulled_at),
+        course=course_from_snapshot(snapshot, CertificateState.ISSUED) if snapshot else None,
     )
 
 
@@ -403,6 +430,67 @@ def certificate_item(certificate: Certificate, course: Course) -> CertificateMod
 
 
 class CertificateRepository:
+    """Certificates, their gapless counter, and the one transaction that issues them."""
+
+    def commit_issue(self, course: Course, certificate: Certificate, expected_sequence: int) -> None:
+        from ..domain.issuing import CounterConflictError, CourseChangedError
+
+        counter = CounterModel(counter_key(certificate.institution_rut, certificate.number.year))
+        issued = CertificateState.ISSUED
+        index_keys = course_index_keys(replace(course, certificate_state=issued))
+        counter_condition = (
+            CounterModel.value.does_not_exist() if expected_sequence == 0 else CounterModel.value == expected_sequence
+        )
+        course_condition = CourseModel.certificate_state.is_in(
+            CertificateState.PENDING.value, CertificateState.REISSUE_APPROVED.value
+        ) & (CourseModel.version == course.version)
+        audit = AuditModel(
+            f"COURSE#{course.course_code}",
+            f"{_iso(certificate.issued_at)}#{uuid.uuid4().hex}",
+            action="certificate_issued",
+            actor_rut=certificate.accepted_by_rut.compact(),
+            actor_name=certificate.accepted_by_name,
+            at=_iso(certificate.issued_at),
+            detail={"number": str(certificate.number), "invoice_number": certificate.invoice_number},
+        )
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    counter, actions=[CounterModel.value.set(certificate.number.sequence)], condition=counter_condition
+                )
+                transaction.save(
+                    certificate_item(certificate, course), condition=CertificateModel.number.does_not_exist()
+                )
+                transaction.update(
+                    CourseModel(course.course_code),
+                    actions=[
+                        CourseModel.certificate_state.set(issued.value),
+                        CourseModel.inst_program_state.set(index_keys["inst_program_state"]),
+                        CourseModel.version.add(1),
+                    ],
+                    condition=course_condition,
+                )
+                transaction.save(audit)
+        except TransactWriteError as error:
+            codes = [reason.code if reason else None for reason in error.cancellation_reasons]
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                raise CourseChangedError("El curso cambió; se vuelve a leer.") from None
+            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in codes) or not codes:
+                time.sleep(random.uniform(0.005, 0.05))
+                raise CounterConflictError("El número fue usado; se vuelve a intentar.") from None
+            raise
+
+    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
+        CertificateModel(certificate.institution_rut.compact(), str(certificate.number)).update(
+            actions=[CertificateModel.pdf_key.set(key), CertificateModel.pdf_sha256.set(sha256)],
+            condition=CertificateModel.number.exists(),
+        )
+
+    def find_by_verification_code(self, code: str) -> Certificate | None:
+        for key in CertificateModel.verification_index.query(code, limit=1):
+            return self.get(_rut(key.institution_rut), CertificateNumber.parse(key.number))
+        return None
+
     def get(self, institution_rut: Rut, number: CertificateNumber) -> Certificate | None:
         try:
             return certificate_from_item(CertificateModel.get(institution_rut.compact(), str(number)))

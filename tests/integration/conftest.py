@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from devtools.local_stack import free_port
+from devtools.moto_server import LocalMoto
 
 
 @pytest.fixture(scope="session")
-def local_stack() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+def moto_endpoint() -> Iterator[str]:
+    server = LocalMoto().start()
     previous = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from devtools.bootstrap import bootstrap
-    from devtools.demo_data import load_demo_data
-
-    bootstrap()
-    load_demo_data()
-    yield endpoint
+    os.environ["AWS_ENDPOINT_URL"] = server.endpoint
+    yield server.endpoint
     server.stop()
     if previous is None:
         os.environ.pop("AWS_ENDPOINT_URL", None)
     else:
         os.environ["AWS_ENDPOINT_URL"] = previous
+
+
+@pytest.fixture(scope="module")
+def local_stack(moto_endpoint: str) -> str:
+    """Each test module starts from the demo data as `make run` loads it: what one module issues,
+    locks or pushes does not leak into the next."""
+    from devtools.bootstrap import bootstrap
+    from devtools.demo_data import load_demo_data
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()  # noqa: S310
+    bootstrap()
+    load_demo_data()
+    return moto_endpoint
 
 
 class MovableClock:

@@ -1,0 +1,220 @@
+"""Public verification of a certificate: the JSON API and the page the QR code opens. No login."""
+
+from __future__ import annotations
+
+import html
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from ..domain.certificates import Certificate, CertificateStatus
+from ..domain.clock import CHILE
+from ..domain.errors import DomainError, NotFoundError
+from ..domain.issuing import is_identical_pdf, mask_rut, verify_certificate
+from ..wiring import get_certificates
+from .http import MAX_BODY_BYTES, api, error_response, json_response, query_param, raw_bytes, request_header
+
+bp = Blueprint(__name__)
+
+MAX_PDF_BYTES = 5 * 1024 * 1024
+_UPLOAD_TYPES = ["application/pdf", "application/octet-stream", "multipart/form-data"]
+
+
+def _view(certificate: Certificate) -> dict[str, Any]:
+    course = certificate.course
+    return {
+        "status": "annulled" if certificate.status is CertificateStatus.ANNULLED else "valid",
+        "number": str(certificate.number),
+        "issued_at": certificate.issued_at.astimezone(CHILE).isoformat(),
+        "annulled_at": certificate.annulled_at.astimezone(CHILE).isoformat() if certificate.annulled_at else None,
+        "institution": {"rut": course.institution.rut.formatted(), "name": course.institution.name} if course else None,
+        "course": {
+            "course_code": course.course_code,
+            "sence_code": course.sence_code,
+            "name": course.name,
+            "program_label": course.program.label,
+            "accredited_hours": course.accredited_hours,
+            "start_date": course.start_date.isoformat(),
+            "end_date": course.end_date.isoformat(),
+            "company": {"rut": course.company.rut.formatted(), "name": course.company.name},
+        }
+        if course
+        else None,
+        "participants": [
+            {"rut": mask_rut(p.rut), "name": p.name, "percent": p.percent} for p in certificate.participants
+        ],
+    }
+
+
+def _code(request: Request) -> str:
+    return query_param(request, "code")
+
+
+@bp.route("/api/verify/{number}", methods=["GET"])
+@api
+def verify(number: str) -> Response:
+    certificate = verify_certificate(number, _code(bp.current_request), get_certificates())
+    return json_response(_view(certificate))
+
+
+def _uploaded_pdf(request: Request) -> bytes:
+    raw = raw_bytes(request)
+    content_type = request_header(request, "content-type")
+    if not content_type.startswith("multipart/form-data"):
+        return raw
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    for part in message.iter_parts() if message.is_multipart() else ():
+        if part.get_param("name", header="content-disposition") == "pdf":
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) else b""
+    return b""
+
+
+@bp.route("/api/verify/{number}/pdf", methods=["POST"], content_types=_UPLOAD_TYPES)
+@api
+def compare_pdf(number: str) -> Response:
+    request = bp.current_request
+    certificate = verify_certificate(number, _code(request), get_certificates())
+    upload = _uploaded_pdf(request)
+    if not upload or len(upload) > MAX_PDF_BYTES:
+        return error_response(400, "invalid_input", "Adjunte el PDF del certificado (hasta 5 MB).", "pdf")
+    identical = is_identical_pdf(certificate, upload)
+    return json_response({"identical": identical, "status": _view(certificate)["status"]})
+
+
+# ---------------------------------------------------------------- the page (works without JavaScript)
+
+_HEAD = """<!doctype html>
+<html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} — Verificación de certificados de asistencia</title>
+<link rel="stylesheet" href="/static/app.css"></head>
+<body><header class="gca-header"><div class="gca-width gca-header__inner">
+<div class="gca-brand"><strong>SENCE</strong> <span>Gobierno de Chile</span></div>
+<div class="gca-header__title"><p class="gca-header__service">Gestión de Certificado de Asistencia</p>
+<p>Servicio Nacional de Capacitación y Empleo</p></div></div></header>
+<main class="gca-width gca-main" id="contenido-principal">"""
+_FOOT = "</main></body></html>"
+_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _form(number: str = "", code: str = "") -> str:
+    return f"""<form method="get" action="/verificar" class="gca-form" novalidate>
+<div class="gca-field"><label for="numero">N° de certificado</label>
+<p class="gca-hint">Por ejemplo 12-2017</p>
+<input id="numero" name="number" value="{_e(number)}" autocomplete="off"></div>
+<div class="gca-field"><label for="codigo">Código de verificación</label>
+<p class="gca-hint">Los 12 caracteres impresos junto al código QR</p>
+<input id="codigo" name="code" value="{_e(code)}" autocomplete="off"></div>
+<button type="submit" class="gca-button">Verificar</button></form>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> Response:
+    return Response(body=_HEAD.format(title=_e(title)) + body + _FOOT, status_code=status, headers=dict(_HEADERS))
+
+
+def _result(certificate: Certificate, comparison: str = "") -> str:
+    view = _view(certificate)
+    course, institution = view["course"] or {}, view["institution"] or {}
+    valid = view["status"] == "valid"
+    banner = (
+        '<div class="gca-panel gca-panel--ok" role="status"><h2>Certificado válido</h2>'
+        f"<p>El certificado N° {_e(view['number'])} fue emitido y está vigente.</p></div>"
+        if valid
+        else '<div class="gca-panel gca-panel--annulled" role="status"><h2>Certificado ANULADO</h2>'
+        f"<p>El certificado N° {_e(view['number'])} fue anulado por la Dirección Regional de SENCE"
+        f"{' el ' + _e(view['annulled_at'][:10]) if view['annulled_at'] else ''}; no tiene validez.</p></div>"
+    )
+    rows = "".join(
+        f"<tr><td>{index}</td><td>{_e(p['rut'])}</td><td>{_e(p['name'])}</td>"
+        f'<td class="gca-num">{p["percent"]} %</td></tr>'
+        for index, p in enumerate(view["participants"], start=1)
+    )
+    facts = [
+        ("N° de certificado", view["number"]),
+        ("Fecha de emisión", view["issued_at"][:10]),
+        ("OTEC", f"{institution.get('name', '')} ({institution.get('rut', '')})"),
+        ("Curso", course.get("name", "")),
+        ("N° registro de acción SENCE", course.get("course_code", "")),
+        ("Código SENCE", course.get("sence_code", "")),
+        ("Programa", course.get("program_label", "")),
+        ("N° de horas", course.get("accredited_hours", "")),
+    ]
+    dl = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in facts)
+    upload = """<h2>¿Es este el mismo archivo?</h2>
+<form method="post" enctype="multipart/form-data" class="gca-form">
+<div class="gca-field"><label for="pdf">Suba el PDF que recibió</label>
+<p class="gca-hint">Se compara byte a byte con el PDF emitido (huella SHA-256).</p>
+<input type="file" id="pdf" name="pdf" accept="application/pdf"></div>
+<button type="submit" class="gca-button gca-button--secondary">Comparar PDF</button></form>"""
+    return f"""{banner}{comparison}<dl class="gca-summary">{dl}</dl>
+<table class="gca-table"><caption>Participantes (RUT parcialmente oculto)</caption>
+<thead><tr><th scope="col">N°</th><th scope="col">RUT</th><th scope="col">Nombre</th>
+<th scope="col" class="gca-num">Porcentaje asistencia</th></tr></thead><tbody>{rows}</tbody></table>{upload}"""
+
+
+@bp.route("/verificar", methods=["GET"])
+def verify_form() -> Response:
+    request = bp.current_request
+    number, code = query_param(request, "number").strip(), query_param(request, "code").strip()
+    if number or code:
+        return _verify_page(number, code)
+    return _page("Verificar", "<h1>Verificación de certificados de asistencia</h1>" + _form())
+
+
+@bp.route("/verificar/{number}", methods=["GET"])
+def verify_page(number: str) -> Response:
+    return _verify_page(number, _code(bp.current_request))
+
+
+def _verify_page(number: str, code: str, comparison: str = "") -> Response:
+    try:
+        certificate = verify_certificate(number, code, get_certificates())
+    except NotFoundError as error:
+        body = (
+            "<h1>Verificación de certificados de asistencia</h1>"
+            '<div class="gca-panel gca-panel--error" role="alert"><h2>No encontrado</h2>'
+            f"<p>{_e(error.message)}</p></div>" + _form(number, code)
+        )
+        return _page("No encontrado", body, 404)
+    title = f"Certificado N° {certificate.number}"
+    return _page(title, f"<h1>{_e(title)}</h1>" + _result(certificate, comparison))
+
+
+@bp.route("/verificar/{number}", methods=["POST"], content_types=_UPLOAD_TYPES)
+def verify_upload(number: str) -> Response:
+    request = bp.current_request
+    code = _code(request)
+    try:
+        certificate = verify_certificate(number, code, get_certificates())
+        upload = _uploaded_pdf(request) if len(raw_bytes(request)) <= MAX_PDF_BYTES + MAX_BODY_BYTES else b""
+    except DomainError:
+        return _verify_page(number, code)
+    if not upload:
+        message = (
+            '<div class="gca-panel gca-panel--error" role="alert">'
+            "<p>Adjunte el PDF del certificado (hasta 5 MB).</p></div>"
+        )
+    elif is_identical_pdf(certificate, upload):
+        message = (
+            '<div class="gca-panel gca-panel--ok" role="status">'
+            "<p><strong>El PDF es idéntico al emitido.</strong></p></div>"
+        )
+    else:
+        message = (
+            '<div class="gca-panel gca-panel--error" role="alert">'
+            "<p><strong>El PDF no coincide con el emitido.</strong> "
+            "Puede haber sido modificado; confíe sólo en los datos de esta página.</p></div>"
+        )
+    return _verify_page(number, code, message)

@@ -1,0 +1,281 @@
+"""The attendance certificate as PDF (fpdf2), laid out as the manual's "Generación del certificado".
+
+Bundled DejaVu fonts give correct Spanish characters; only the glyphs used are embedded. The PDF
+is deterministic for a given certificate (creation date = issue time), so a re-render after a
+failed upload is byte-identical to the first one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ..domain.certificates import Certificate
+from ..domain.clock import CHILE
+from ..domain.courses import Course, Party
+
+CONTENT_TYPE = "application/pdf"
+_FONTS = Path(__file__).resolve().parent / "fonts"
+_BLUE = (15, 105, 180)
+_GREY = (242, 242, 242)
+_ROW = 6.0
+
+
+@dataclass(frozen=True)
+class CertificateDocument:
+    certificate: Certificate
+    course: Course
+    verification_url: str
+    annulled: bool = False
+
+
+class _Certificate(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", size=7)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, f"{self.footer_text} · Página {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def _lines(pdf: FPDF, width: float, height: float, text: str) -> int:
+    lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES", align="L")
+    return len(lines) if isinstance(lines, list) else 1
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(CHILE).strftime("%d/%m/%Y")
+
+
+def _party_rows(label: str, party: Party | None, note: str = "") -> list[tuple[str, str]]:
+    return [
+        (f"Razón social {label}{note}", party.name if party else "No corresponde"),
+        (f"RUT {label}{note}", party.rut.formatted() if party else "No corresponde"),
+    ]
+
+
+class CertificateRenderer:
+    def render(self, document: CertificateDocument) -> bytes:
+        certificate, course = document.certificate, document.course
+        pdf = _Certificate(orientation="P", unit="mm", format="A4")
+        pdf.set_creation_date(certificate.issued_at)
+        pdf.set_title(f"Certificado de asistencia N° {certificate.number} - {course.name}")
+        pdf.set_author(course.institution.name)
+        pdf.set_subject(f"Curso {course.course_code} · Código SENCE {course.sence_code}")
+        pdf.set_creator("GCA - Gestión de Certificados de Asistencia, SENCE")
+        pdf.set_lang("es-CL")
+        pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+        pdf.set_margins(15, 15, 15)
+        pdf.set_auto_page_break(True, margin=18)
+        pdf.footer_text = (
+            f"Certificado N° {certificate.number} · Código de verificación {certificate.verification_code}"
+        )
+        pdf.alias_nb_pages()
+        pdf.add_page()
+        self._title(pdf, course)
+        if document.annulled:
+            self._annulled_banner(pdf)
+        self._data_table(pdf, certificate, course)
+        self._participants(pdf, certificate)
+        self._closing(pdf, certificate, document.verification_url)
+        return bytes(pdf.output())
+
+    def _title(self, pdf: FPDF, course: Course) -> None:
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.set_text_color(*_BLUE)
+        title = (
+            "CERTIFICADO DE ASISTENCIA ACTIVIDAD OTEC, CFT O ENTIDAD NIVELADORA DE ESTUDIOS, "
+            f"IMPUTADA EN FORMA TOTAL O PARCIAL A {course.program.label.upper()}"
+        )
+        pdf.multi_cell(0, 5.5, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(1)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(0, 6, course.activity_type.label, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+        pdf.set_font("DejaVu", size=9)
+        pdf.multi_cell(
+            0,
+            5,
+            align="L",
+            text="Se extiende el presente certificado de asistencia correspondiente a la actividad de capacitación "
+            "que a continuación se señala:",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.ln(2)
+
+    def _annulled_banner(self, pdf: FPDF) -> None:
+        pdf.set_fill_color(235, 60, 70)
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.cell(0, 10, "CERTIFICADO ANULADO", align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(2)
+
+    def _data_table(self, pdf: FPDF, certificate: Certificate, course: Course) -> None:
+        rows = [
+            *_party_rows("OTEC, CFT o entidad niveladora", course.institution),
+            *_party_rows("empresa", course.company, " **"),
+            *_party_rows("OTIC", course.otic, " (si corresponde a actividad intermediada por éste)"),
+            ("Nombre de la actividad", course.name),
+            ("N° registro de acción SENCE", course.course_code),
+            ("Código SENCE", course.sence_code),
+            ("N° de horas", str(course.accredited_hours)),
+            ("Fecha de inicio", course.start_date.strftime("%d/%m/%Y")),
+            ("Fecha de término", course.end_date.strftime("%d/%m/%Y")),
+            ("N° de factura / Orden de compra", certificate.invoice_number),
+        ]
+        label_width, value_width = 80.0, pdf.epw - 80.0
+        for label, value in rows:
+            pdf.set_font("DejaVu", "B", 8)
+            label_lines = _lines(pdf, label_width, 5, label)
+            pdf.set_font("DejaVu", size=8)
+            value_lines = _lines(pdf, value_width, 5, value)
+            height = 5 * max(label_lines, value_lines) + 1
+            if pdf.will_page_break(height):
+                pdf.add_page()
+            x, y = pdf.get_x(), pdf.get_y()
+            pdf.set_fill_color(*_GREY)
+            pdf.rect(x, y, label_width, height, style="DF")
+            pdf.rect(x + label_width, y, value_width, height)
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.set_xy(x, y + 0.5)
+            pdf.multi_cell(label_width, 5, label, align="L")
+            pdf.set_font("DejaVu", size=8)
+            pdf.set_xy(x + label_width, y + 0.5)
+            pdf.multi_cell(value_width, 5, value, align="L")
+            pdf.set_xy(x, y + height)
+        pdf.ln(4)
+
+    def _participants_header(self, pdf: FPDF, widths: tuple[float, ...]) -> None:
+        pdf.set_font("DejaVu", "B", 8)
+        pdf.set_fill_color(*_BLUE)
+        pdf.set_text_color(255, 255, 255)
+        for width, label, align in zip(
+            widths, ("No", "Rut Alumno", "Nombre Alumno", "Porcentaje asistencia"), ("C", "C", "L", "C"), strict=True
+        ):
+            pdf.cell(width, _ROW + 1, label, border=1, align=align, fill=True)
+        pdf.ln(_ROW + 1)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("DejaVu", size=8)
+
+    def _participants(self, pdf: FPDF, certificate: Certificate) -> None:
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(0, 7, "Participantes", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        widths = (12.0, 30.0, pdf.epw - 12.0 - 30.0 - 38.0, 38.0)
+        self._participants_header(pdf, widths)
+        name_width = widths[2]
+        # Break pages by hand so the header repeats; auto page break would split a row from it.
+        pdf.set_auto_page_break(False)
+        limit = pdf.h - 18
+        for index, participant in enumerate(certificate.participants, start=1):
+            name = participant.name
+            lines = 1
+            if pdf.get_string_width(name) > name_width - 2:
+                lines = _lines(pdf, name_width, _ROW, name)
+            height = _ROW * lines
+            if pdf.get_y() + height > limit:
+                pdf.add_page()
+                self._participants_header(pdf, widths)
+            pdf.cell(widths[0], height, str(index), border=1, align="C")
+            pdf.cell(widths[1], height, participant.rut.formatted(), border=1, align="C")
+            if lines == 1:
+                pdf.cell(widths[2], height, name, border=1)
+            else:
+                x, y = pdf.get_x(), pdf.get_y()
+                pdf.multi_cell(widths[2], _ROW, name, border=1, align="L")
+                pdf.set_xy(x + widths[2], y)
+            pdf.cell(widths[3], height, f"{participant.percent} %", border=1, align="C")
+            pdf.ln(height)
+        pdf.set_auto_page_break(True, margin=18)
+        pdf.ln(4)
+
+    def _closing(self, pdf: FPDF, certificate: Certificate, verification_url: str) -> None:
+        if pdf.will_page_break(75):
+            pdf.add_page()
+        signatory = (
+            ("Nombre firmante autorizado", certificate.accepted_by_name),
+            ("RUT firmante autorizado", certificate.accepted_by_rut.formatted()),
+        )
+        for label, value in signatory:
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.set_fill_color(*_GREY)
+            pdf.cell(80, _ROW, label, border=1, fill=True)
+            pdf.set_font("DejaVu", size=8)
+            pdf.cell(0, _ROW, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(90, 7, f"Certificado N° {certificate.number}")
+        pdf.cell(
+            0, 7, f"Fecha de emisión del certificado {_day(certificate.issued_at)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        pdf.ln(3)
+        top = pdf.get_y()
+        self._qr(pdf, verification_url, pdf.l_margin, top, 30)
+        pdf.set_xy(pdf.l_margin + 34, top)
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.cell(0, 5, f"Código de verificación: {certificate.verification_code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_x(pdf.l_margin + 34)
+        pdf.set_font("DejaVu", size=8)
+        pdf.multi_cell(
+            0,
+            4.5,
+            "Verifique la validez de este certificado escaneando el código QR o en:\n" + verification_url,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_y(max(pdf.get_y(), top + 32))
+        pdf.set_font("DejaVu", size=7.5)
+        pdf.multi_cell(
+            0,
+            4,
+            "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
+            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC.\n"
+            "** Empresa: la que imputa el costo de la actividad a la franquicia tributaria, cuando corresponde.",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
+    def _qr(self, pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+        """The QR code drawn as vector squares: sharp at any zoom, a few hundred bytes."""
+        qr = segno.make(data, error="m", micro=False)
+        matrix = list(qr.matrix_iter(scale=1, border=2))
+        module = size / len(matrix)
+        pdf.set_fill_color(0, 0, 0)
+        for row_index, row in enumerate(matrix):
+            start: int | None = None
+            for col_index, dark in enumerate([*row, False]):
+                if dark and start is None:
+                    start = col_index
+                elif not dark and start is not None:
+                    pdf.rect(
+                        x + start * module, y + row_index * module, (col_index - start) * module, module, style="F"
+                    )
+                    start = None
+
+
+class CertificatePdfs:
+    """The renderer as the use cases see it: a certificate in, PDF bytes out."""
+
+    def __init__(self, public_base_url: str) -> None:
+        self._base = public_base_url.rstrip("/")
+        self._renderer = CertificateRenderer()
+
+    def verification_url(self, certificate: Certificate) -> str:
+        return f"{self._base}/verificar/{certificate.number}?code={certificate.verification_code}"
+
+    def render(self, certificate: Certificate, *, annulled: bool) -> bytes:
+        if certificate.course is None:
+            raise ValueError(f"certificate {certificate.number} has no course snapshot")
+        return self._renderer.render(
+            CertificateDocument(certificate, certificate.course, self.verification_url(certificate), annulled)
+        )
