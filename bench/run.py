@@ -169,6 +169,85 @@ def measure_exports(sizes: tuple[int, ...]) -> dict[str, Any]:
     return results
 
 
+def _certificate(participants: int) -> Any:
+    from datetime import datetime
+
+    from chalicelib.domain.certificates import Certificate, CertificateNumber, CertificateStatus, FrozenParticipant
+    from chalicelib.domain.clock import CHILE
+    from chalicelib.domain.rut import Rut, compute_check_digit
+    from devtools.demo_data import build_courses
+
+    course = next(d.course for d in build_courses() if d.course.course_code == "5115263")
+    people = tuple(
+        FrozenParticipant(
+            Rut(10_000_000 + i, compute_check_digit(10_000_000 + i)), f"PARTICIPANTE NÚMERO {i} ÑÚÑEZ GÓMEZ", i % 101
+        )
+        for i in range(participants)
+    )
+    return Certificate(
+        CertificateNumber(2026, 1),
+        course.institution.rut,
+        course.course_code,
+        datetime(2026, 11, 29, 10, tzinfo=CHILE),
+        CertificateStatus.VALID,
+        "123",
+        Rut.parse("11.111.111-1"),
+        "KARIN LAURINA SUÁREZ OSORIO",
+        people,
+        "ABCDEFGH2345",
+        course=course,
+    )
+
+
+def _bare_table(certificate: Any) -> bytes:
+    """What bare fpdf2 needs for the same participants table: header row and one cell() per value."""
+    from fpdf import FPDF
+
+    from chalicelib.renderers.pdf import _FONTS
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=8)
+    pdf.add_page()
+    widths = (12.0, 30.0, pdf.epw - 80.0, 38.0)
+    for width, label in zip(widths, ("No", "Rut Alumno", "Nombre Alumno", "Porcentaje asistencia"), strict=True):
+        pdf.cell(width, 7, label, border=1)
+    pdf.ln(7)
+    for index, participant in enumerate(certificate.participants, start=1):
+        pdf.cell(widths[0], 6, str(index), border=1)
+        pdf.cell(widths[1], 6, participant.rut.formatted(), border=1)
+        pdf.cell(widths[2], 6, participant.name, border=1)
+        pdf.cell(widths[3], 6, f"{participant.percent} %", border=1)
+        pdf.ln(6)
+    return bytes(pdf.output())
+
+
+def measure_pdf(sizes: tuple[int, ...]) -> dict[str, Any]:
+    from chalicelib.renderers.pdf import CertificatePdfs
+
+    pdfs = CertificatePdfs("https://gca.sence.cl")
+    results: dict[str, Any] = {}
+    for size in sizes:
+        certificate = _certificate(size)
+        ours_times, bare_times = [], []
+        body = b""
+        for _ in range(5):
+            started = time.perf_counter()
+            body = pdfs.render(certificate, annulled=False)
+            ours_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _bare_table(certificate)
+            bare_times.append(time.perf_counter() - started)
+        ours, bare = sorted(ours_times)[2], sorted(bare_times)[2]
+        results[str(size)] = {
+            "render_seconds": round(ours, 4),
+            "bare_fpdf2_table_seconds": round(bare, 4),
+            "ratio_to_bare": round(ours / bare, 3),
+            "bytes": len(body),
+        }
+    return results
+
+
 def write_report(results: dict[str, Any]) -> None:
     requests = results["dynamodb_requests"]
     exports = results["excel_export"]
@@ -214,6 +293,22 @@ def write_report(results: dict[str, Any]) -> None:
         "write-only `append` of plain values; the difference is the formula-safe typed cells.",
         "",
     ]
+    pdf = results["certificate_pdf"]
+    lines += [
+        "## Certificate PDF (fpdf2)",
+        "",
+        "Median of 5 renders of the whole certificate, against bare fpdf2 writing only the same participants "
+        "table with `cell()` (target: at most 1.5×; the 1,000-participant PDF under 300 KB).",
+        "",
+        "| participants | render s | bare table s | ratio | size |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size, row in pdf.items():
+        lines.append(
+            f"| {int(size):,} | {row['render_seconds']} | {row['bare_fpdf2_table_seconds']} | {row['ratio_to_bare']} | "
+            f"{row['bytes'] / 1024:,.0f} KB |"
+        )
+    lines.append("")
     REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -226,6 +321,7 @@ def main() -> int:
             "python": platform.python_version(),
             "dynamodb_requests": measure_requests(),
             "excel_export": measure_exports((1_000, 100_000)),
+            "certificate_pdf": measure_pdf((30, 300, 1_000)),
         }
     finally:
         server.stop()
@@ -239,6 +335,11 @@ def main() -> int:
     ]
     if results["excel_export"]["memory_ratio_largest_to_smallest"] > 1.3:
         failed.append("export memory")
+    for size, row in results["certificate_pdf"].items():
+        if row["ratio_to_bare"] > 1.5:
+            failed.append(f"pdf time {size}")
+    if results["certificate_pdf"]["1000"]["bytes"] >= 300 * 1024:
+        failed.append("pdf size 1000")
     if failed:
         print(f"targets missed: {failed}", file=sys.stderr)
     return 0

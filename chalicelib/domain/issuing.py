@@ -281,12 +281,20 @@ def store_certificate_pdf(
     return replace(certificate, pdf_key=key, pdf_sha256=digest)
 
 
+def ensure_stored_pdf(
+    certificate: Certificate, pdfs: CertificatePdfs, store: DocumentStore, archive: CertificateArchive
+) -> Certificate:
+    """The certificate with its PDF stored and fingerprinted, repairing a failed upload first."""
+    if certificate.pdf_key is None or certificate.pdf_sha256 is None:
+        return store_certificate_pdf(certificate, pdfs, store, archive)
+    return certificate
+
+
 def downloadable_pdf(
     certificate: Certificate, pdfs: CertificatePdfs, store: DocumentStore, archive: CertificateArchive
 ) -> str:
     """The key of the PDF to hand out: the issued one, or once annulled a copy stamped ANULADO."""
-    if certificate.pdf_key is None:
-        certificate = store_certificate_pdf(certificate, pdfs, store, archive)
+    certificate = ensure_stored_pdf(certificate, pdfs, store, archive)
     if certificate.status is not CertificateStatus.ANNULLED:
         assert certificate.pdf_key is not None
         return certificate.pdf_key

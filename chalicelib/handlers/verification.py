@@ -12,8 +12,8 @@ from chalice.app import Blueprint, Request, Response
 from ..domain.certificates import Certificate, CertificateStatus
 from ..domain.clock import CHILE
 from ..domain.errors import DomainError, NotFoundError
-from ..domain.issuing import is_identical_pdf, mask_rut, verify_certificate
-from ..wiring import get_certificates
+from ..domain.issuing import ensure_stored_pdf, is_identical_pdf, mask_rut, verify_certificate
+from ..wiring import get_certificates, get_documents, get_pdfs
 from .http import MAX_BODY_BYTES, api, error_response, json_response, query_param, raw_bytes, request_header
 
 bp = Blueprint(__name__)
@@ -48,6 +48,10 @@ def _view(certificate: Certificate) -> dict[str, Any]:
     }
 
 
+def _with_pdf(certificate: Certificate) -> Certificate:
+    return ensure_stored_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
+
+
 def _code(request: Request) -> str:
     return query_param(request, "code")
 
@@ -80,7 +84,7 @@ def compare_pdf(number: str) -> Response:
     upload = _uploaded_pdf(request)
     if not upload or len(upload) > MAX_PDF_BYTES:
         return error_response(400, "invalid_input", "Adjunte el PDF del certificado (hasta 5 MB).", "pdf")
-    identical = is_identical_pdf(certificate, upload)
+    identical = is_identical_pdf(_with_pdf(certificate), upload)
     return json_response({"identical": identical, "status": _view(certificate)["status"]})
 
 
@@ -206,7 +210,7 @@ def verify_upload(number: str) -> Response:
             '<div class="gca-panel gca-panel--error" role="alert">'
             "<p>Adjunte el PDF del certificado (hasta 5 MB).</p></div>"
         )
-    elif is_identical_pdf(certificate, upload):
+    elif is_identical_pdf(_with_pdf(certificate), upload):
         message = (
             '<div class="gca-panel gca-panel--ok" role="status">'
             "<p><strong>El PDF es idéntico al emitido.</strong></p></div>"

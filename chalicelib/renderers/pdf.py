@@ -13,7 +13,7 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TextMode, XPos, YPos
 
 from ..domain.certificates import Certificate
 from ..domain.clock import CHILE
@@ -39,15 +39,56 @@ class _Certificate(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("DejaVu", size=7)
+        _font(self, 7)
         self.set_text_color(90, 90, 90)
         self.cell(0, 5, f"{self.footer_text} · Página {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
 
+def _font(pdf: FPDF, size: float, *, bold: bool = False) -> None:
+    """One embedded font; bold is the same glyphs filled and stroked.
+
+    Every embedded font is parsed and subset on each render, which is most of the fixed cost of a
+    certificate: one font instead of two makes a small certificate about a third faster.
+    """
+    pdf.set_font("DejaVu", size=size)
+    mode = TextMode.FILL_STROKE if bold else TextMode.FILL
+    if pdf.text_mode != mode:
+        pdf.text_mode = mode
+        # fpdf2 assumes the page already holds its current text mode; say it in the page stream.
+        pdf._out(f"{mode.value} Tr")
+    pdf.set_line_width(size * 0.018 if bold else 0.2)
+
+
+_WRAPPED: dict[tuple[str, str, float, float], tuple[str, ...]] = {}
+
+
+def _wrap(pdf: FPDF, width: float, text: str) -> tuple[str, ...]:
+    """`text` broken into lines that fit `width` in the current font.
+
+    Fits in one line: no line breaking at all (most values). The fixed texts of the certificate
+    are broken once per process and remembered: font metrics never change.
+    """
+    if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+        return (text,)
+    key = (pdf.font_family + pdf.font_style, text, pdf.font_size_pt, width)
+    lines = _WRAPPED.get(key)
+    if lines is None:
+        result = pdf.multi_cell(width, 5, text, dry_run=True, output="LINES", align="L")
+        lines = tuple(result) if isinstance(result, list) else (text,)
+        if len(_WRAPPED) < 512:
+            _WRAPPED[key] = lines
+    return lines
+
+
 def _lines(pdf: FPDF, width: float, height: float, text: str) -> int:
-    lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES", align="L")
-    return len(lines) if isinstance(lines, list) else 1
+    return len(_wrap(pdf, width, text))
+
+
+def _paragraph(pdf: FPDF, height: float, text: str, align: str = "L") -> None:
+    """A paragraph across the page, as cells of pre-broken lines."""
+    for line in _wrap(pdf, pdf.epw, text):
+        pdf.cell(0, height, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _day(moment: datetime) -> str:
@@ -72,7 +113,6 @@ class CertificateRenderer:
         pdf.set_creator("GCA - Gestión de Certificados de Asistencia, SENCE")
         pdf.set_lang("es-CL")
         pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(True, margin=18)
         pdf.footer_text = (
@@ -89,36 +129,35 @@ class CertificateRenderer:
         return bytes(pdf.output())
 
     def _title(self, pdf: FPDF, course: Course) -> None:
-        pdf.set_font("DejaVu", "B", 11)
+        _font(pdf, 11, bold=True)
         pdf.set_text_color(*_BLUE)
         title = (
             "CERTIFICADO DE ASISTENCIA ACTIVIDAD OTEC, CFT O ENTIDAD NIVELADORA DE ESTUDIOS, "
             f"IMPUTADA EN FORMA TOTAL O PARCIAL A {course.program.label.upper()}"
         )
-        pdf.multi_cell(0, 5.5, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _paragraph(pdf, 5.5, title, align="C")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
-        pdf.set_font("DejaVu", "B", 10)
+        _font(pdf, 10, bold=True)
         pdf.cell(0, 6, course.activity_type.label, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
-        pdf.set_font("DejaVu", size=9)
-        pdf.multi_cell(
-            0,
+        _font(pdf, 9)
+        _paragraph(
+            pdf,
             5,
-            align="L",
-            text="Se extiende el presente certificado de asistencia correspondiente a la actividad de capacitación "
+            "Se extiende el presente certificado de asistencia correspondiente a la actividad de capacitación "
             "que a continuación se señala:",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
         )
         pdf.ln(2)
 
     def _annulled_banner(self, pdf: FPDF) -> None:
         pdf.set_fill_color(235, 60, 70)
         pdf.set_text_color(255, 255, 255)
-        pdf.set_font("DejaVu", "B", 14)
+        pdf.set_draw_color(255, 255, 255)  # bold is stroked: white strokes on white letters
+        _font(pdf, 14, bold=True)
         pdf.cell(0, 10, "CERTIFICADO ANULADO", align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
+        pdf.set_draw_color(0, 0, 0)
         pdf.ln(2)
 
     def _data_table(self, pdf: FPDF, certificate: Certificate, course: Course) -> None:
@@ -136,9 +175,9 @@ class CertificateRenderer:
         ]
         label_width, value_width = 80.0, pdf.epw - 80.0
         for label, value in rows:
-            pdf.set_font("DejaVu", "B", 8)
+            _font(pdf, 8, bold=True)
             label_lines = _lines(pdf, label_width, 5, label)
-            pdf.set_font("DejaVu", size=8)
+            _font(pdf, 8)
             value_lines = _lines(pdf, value_width, 5, value)
             height = 5 * max(label_lines, value_lines) + 1
             if pdf.will_page_break(height):
@@ -147,29 +186,33 @@ class CertificateRenderer:
             pdf.set_fill_color(*_GREY)
             pdf.rect(x, y, label_width, height, style="DF")
             pdf.rect(x + label_width, y, value_width, height)
-            pdf.set_font("DejaVu", "B", 8)
-            pdf.set_xy(x, y + 0.5)
-            pdf.multi_cell(label_width, 5, label, align="L")
-            pdf.set_font("DejaVu", size=8)
-            pdf.set_xy(x + label_width, y + 0.5)
-            pdf.multi_cell(value_width, 5, value, align="L")
+            _font(pdf, 8, bold=True)
+            for offset, line in enumerate(_wrap(pdf, label_width, label)):
+                pdf.set_xy(x, y + 0.5 + 5 * offset)
+                pdf.cell(label_width, 5, line)
+            _font(pdf, 8)
+            for offset, line in enumerate(_wrap(pdf, value_width, value)):
+                pdf.set_xy(x + label_width, y + 0.5 + 5 * offset)
+                pdf.cell(value_width, 5, line)
             pdf.set_xy(x, y + height)
         pdf.ln(4)
 
     def _participants_header(self, pdf: FPDF, widths: tuple[float, ...]) -> None:
-        pdf.set_font("DejaVu", "B", 8)
+        _font(pdf, 8, bold=True)
         pdf.set_fill_color(*_BLUE)
         pdf.set_text_color(255, 255, 255)
+        pdf.set_draw_color(255, 255, 255)
         for width, label, align in zip(
             widths, ("No", "Rut Alumno", "Nombre Alumno", "Porcentaje asistencia"), ("C", "C", "L", "C"), strict=True
         ):
             pdf.cell(width, _ROW + 1, label, border=1, align=align, fill=True)
         pdf.ln(_ROW + 1)
         pdf.set_text_color(0, 0, 0)
-        pdf.set_font("DejaVu", size=8)
+        pdf.set_draw_color(0, 0, 0)
+        _font(pdf, 8)
 
     def _participants(self, pdf: FPDF, certificate: Certificate) -> None:
-        pdf.set_font("DejaVu", "B", 10)
+        _font(pdf, 10, bold=True)
         pdf.cell(0, 7, "Participantes", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         widths = (12.0, 30.0, pdf.epw - 12.0 - 30.0 - 38.0, 38.0)
         self._participants_header(pdf, widths)
@@ -207,13 +250,13 @@ class CertificateRenderer:
             ("RUT firmante autorizado", certificate.accepted_by_rut.formatted()),
         )
         for label, value in signatory:
-            pdf.set_font("DejaVu", "B", 8)
+            _font(pdf, 8, bold=True)
             pdf.set_fill_color(*_GREY)
             pdf.cell(80, _ROW, label, border=1, fill=True)
-            pdf.set_font("DejaVu", size=8)
+            _font(pdf, 8)
             pdf.cell(0, _ROW, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 10)
+        _font(pdf, 10, bold=True)
         pdf.cell(90, 7, f"Certificado N° {certificate.number}")
         pdf.cell(
             0, 7, f"Fecha de emisión del certificado {_day(certificate.issued_at)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -222,32 +265,30 @@ class CertificateRenderer:
         top = pdf.get_y()
         self._qr(pdf, verification_url, pdf.l_margin, top, 30)
         pdf.set_xy(pdf.l_margin + 34, top)
-        pdf.set_font("DejaVu", "B", 9)
+        _font(pdf, 9, bold=True)
         pdf.cell(0, 5, f"Código de verificación: {certificate.verification_code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_x(pdf.l_margin + 34)
-        pdf.set_font("DejaVu", size=8)
-        pdf.multi_cell(
-            0,
-            4.5,
-            "Verifique la validez de este certificado escaneando el código QR o en:\n" + verification_url,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        _font(pdf, 8)
+        for line in ("Verifique la validez de este certificado escaneando el código QR o en:", verification_url):
+            pdf.set_x(pdf.l_margin + 34)
+            pdf.cell(0, 4.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_y(max(pdf.get_y(), top + 32))
-        pdf.set_font("DejaVu", size=7.5)
-        pdf.multi_cell(
-            0,
+        _font(pdf, 7.5)
+        _paragraph(
+            pdf,
             4,
             "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
-            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC.\n"
-            "** Empresa: la que imputa el costo de la actividad a la franquicia tributaria, cuando corresponde.",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC.",
+        )
+        _paragraph(
+            pdf, 4, "** Empresa: la que imputa el costo de la actividad a la franquicia tributaria, cuando corresponde."
         )
 
     def _qr(self, pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
         """The QR code drawn as vector squares: sharp at any zoom, a few hundred bytes."""
-        qr = segno.make(data, error="m", micro=False)
+        # A fixed mask skips scoring all eight (three quarters of the QR's cost); any mask is a valid,
+        # readable code, the scoring only avoids patterns that old scanners found harder.
+        qr = segno.make(data, error="m", micro=False, mask=0)
         matrix = list(qr.matrix_iter(scale=1, border=2))
         module = size / len(matrix)
         pdf.set_fill_color(0, 0, 0)
