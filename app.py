@@ -2,7 +2,18 @@
 
 from chalice import Chalice
 
-from chalicelib.handlers import auth, certificates, courses, health, lce, openapi, ui, verification
+from chalicelib.handlers import (
+    annulments,
+    auth,
+    certificates,
+    courses,
+    health,
+    lce,
+    notifier,
+    openapi,
+    ui,
+    verification,
+)
 from chalicelib.handlers.middleware import correlate_requests
 
 app = Chalice(app_name="gca")
@@ -14,6 +25,8 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(courses.bp)
 app.register_blueprint(lce.bp)
 app.register_blueprint(certificates.bp)
+app.register_blueprint(annulments.bp)
+app.register_blueprint(notifier.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

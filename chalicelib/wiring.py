@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .config import get_settings
 from .domain.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from .renderers.pdf import CertificatePdfs
+from .domain.notifications import NotifierPorts, dispatch_event
+from .messaging.mail import Mailer
+from .messaging.queue import EventQueue
 from .security.passwords import ScryptHasher
 from .security.tokens import TokenSigner
 from .storage.documents import DocumentStore
 from .storage.repositories import (
+    AnnulmentRepository,
     ApiKeyRepository,
     AuditRepository,
     CertificateRepository,
@@ -20,6 +25,7 @@ from .storage.repositories import (
     CourseRepository,
     LceSessionRepository,
     LoginThrottleRepository,
+    OfficerRepository,
     ParticipantRepository,
     SessionRepository,
     UserRepository,
@@ -151,3 +157,89 @@ def get_pdfs() -> CertificatePdfs:
 
         _pdfs = CertificatePdfs(get_settings().public_base_url)
     return _pdfs
+
+
+_annulments: AnnulmentRepository | None = None
+_officers: OfficerRepository | None = None
+_queue: EventQueue | None = None
+_mailer: Mailer | None = None
+_notifier: Callable[..., Any] | None = None
+_notifier_config: Any = None
+
+
+def get_annulments() -> AnnulmentRepository:
+    global _annulments
+    if _annulments is None:
+        _annulments = AnnulmentRepository()
+    return _annulments
+
+
+def get_officers() -> OfficerRepository:
+    global _officers
+    if _officers is None:
+        _officers = OfficerRepository()
+    return _officers
+
+
+def get_queue() -> EventQueue:
+    global _queue
+    if _queue is None:
+        _queue = EventQueue()
+    return _queue
+
+
+def get_mailer() -> Mailer:
+    global _mailer
+    if _mailer is None:
+        _mailer = Mailer()
+    return _mailer
+
+
+def link_secrets() -> tuple[str, ...]:
+    """The secrets that name officers in review links: the token key ring, newest first."""
+    return tuple(f"review-link:{secret}" for _kid, secret in get_settings().token_keys)
+
+
+def notifier_ports() -> NotifierPorts:
+    return NotifierPorts(
+        ledger=get_annulments(),
+        officers=get_officers(),
+        mailboxes=get_officers(),
+        mail=get_mailer(),
+        signer=get_signer(),
+        link_secret=link_secrets()[0],
+        base_url=get_settings().public_base_url,
+        clock=get_clock(),
+    )
+
+
+def get_notifier() -> Callable[..., Any]:
+    """The notification of one event, at most once per event id (Powertools idempotency on DynamoDB)."""
+    global _notifier
+    if _notifier is None:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        persistence = DynamoDBPersistenceLayer(table_name=get_settings().table_name("idempotency"))
+        config = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=14 * 24 * 3600)
+        global _notifier_config
+        _notifier_config = config
+
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="event", persistence_store=persistence, config=config
+        )
+        def notify(event: dict[str, Any]) -> dict[str, Any]:
+            return dispatch_event(event, notifier_ports())
+
+        _notifier = notify
+    return _notifier
+
+
+def register_notifier_context(context: Any) -> None:
+    """Idempotency records in progress expire with the invocation's remaining time."""
+    get_notifier()
+    if _notifier_config is not None and context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        _notifier_config.register_lambda_context(context)

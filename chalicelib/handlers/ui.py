@@ -11,9 +11,17 @@ from .http import error_response
 bp = Blueprint(__name__)
 
 _UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+_SVG = "image/svg+xml"
 _ASSETS = {
     "app.js": "application/javascript; charset=utf-8",
+    "courses.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    # The five states of a certificate, as in the manual's list of courses.
+    "estado-pendiente.svg": _SVG,
+    "estado-emitido.svg": _SVG,
+    "estado-validacion.svg": _SVG,
+    "estado-reemision.svg": _SVG,
+    "estado-rechazado.svg": _SVG,
 }
 _SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Content-Security-Policy": (

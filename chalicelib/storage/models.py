@@ -265,6 +265,17 @@ class PendingRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     requested_at = UnicodeAttribute(range_key=True)
 
 
+class OutboxIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """Notifications decided but not yet handed to the queue (sparse): what the relay re-sends."""
+
+    class Meta:
+        index_name = "outbox_index"
+        projection = AllProjection()
+
+    outbox_status = UnicodeAttribute(hash_key=True)
+    requested_at = UnicodeAttribute(range_key=True)
+
+
 class AnnulmentModel(Model):
     Meta = _meta("annulments")
     request_id = UnicodeAttribute(hash_key=True)
@@ -282,8 +293,12 @@ class AnnulmentModel(Model):
     decided_by_rut = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
     decision_comment = UnicodeAttribute(null=True)
+    # The event this request still owes the queue (REQUESTED or DECIDED), written in the same
+    # transaction as the state it announces and removed once the queue has it.
+    outbox_status = UnicodeAttribute(null=True)
     course_index = AnnulmentCourseIndex()
     pending_region_index = PendingRegionIndex()
+    outbox_index = OutboxIndex()
 
 
 class AuditModel(Model):

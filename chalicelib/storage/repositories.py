@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from ..config import get_settings
 from ..domain.access import Profile, ProfileGrant
+from ..domain.annulments import Officer
 from ..domain.attendance import Mark, Session
 from ..domain.auth import UserAccount
 from ..domain.certificates import (
@@ -123,6 +124,20 @@ class UserRepository:
             ],
             officer_region=officer_regions[0] if officer_regions else None,
         ).save()
+
+
+class OfficerRepository:
+    def officers_of(self, region_code: str) -> list[Officer]:
+        return [
+            Officer(_rut(item.rut), item.name, item.email, region_code)
+            for item in UserModel.officer_region_index.query(region_code)
+        ]
+
+    def email_of(self, rut: Rut) -> str | None:
+        try:
+            return UserModel.get(rut.compact()).email
+        except DoesNotExist:
+            return None
 
 
 class LoginThrottleRepository:
@@ -553,11 +568,138 @@ def annulment_from_item(item: AnnulmentModel) -> AnnulmentRequest:
         decided_at=_moment(item.decided_at),
         decided_by_rut=_rut(item.decided_by_rut) if item.decided_by_rut else None,
         decided_by_name=item.decided_by_name,
-        decision_comment=item.decision_comment,
+        decision_comment=item.decision_comment or None,
     )
 
 
+OUTBOX_REQUESTED = "REQUESTED"
+OUTBOX_DECIDED = "DECIDED"
+
+
 class AnnulmentRepository:
+    """Annulment requests, their decisions, and the notifications they still owe the queue."""
+
+    def get_course(self, course_code: str) -> Course | None:
+        return CourseRepository().get(course_code)
+
+    def get_request(self, request_id: str) -> AnnulmentRequest | None:
+        try:
+            return annulment_from_item(AnnulmentModel.get(request_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def pending_in(self, region_code: str) -> list[AnnulmentRequest]:
+        return self.list_pending_for_region(region_code)
+
+    def commit_request(self, request: AnnulmentRequest, course: Course, at: datetime) -> None:
+        item = annulment_item(request)
+        item.outbox_status = OUTBOX_REQUESTED
+        new_state = CertificateState.ANNULMENT_REQUESTED
+        keys = course_index_keys(replace(course, certificate_state=new_state))
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(item, condition=AnnulmentModel.request_id.does_not_exist())
+                transaction.update(
+                    CourseModel(course.course_code),
+                    actions=[
+                        CourseModel.certificate_state.set(new_state.value),
+                        CourseModel.inst_program_state.set(keys["inst_program_state"]),
+                        CourseModel.version.add(1),
+                    ],
+                    condition=(CourseModel.certificate_state == course.certificate_state.value)
+                    & (CourseModel.version == course.version),
+                )
+                transaction.save(
+                    _audit_item(
+                        course.course_code,
+                        "annulment_requested",
+                        at,
+                        (request.requested_by_rut, request.requested_by_name),
+                        {"number": str(request.certificate_number), "reason": request.reason},
+                    )
+                )
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(
+                    "El certificado cambió de estado mientras se enviaba la solicitud; revise el curso."
+                ) from None
+            raise
+
+    def commit_decision(self, request: AnnulmentRequest, certificate_annulled: bool) -> None:
+        from ..domain.annulments import ALREADY_DECIDED, course_state_after
+
+        assert request.decided_at is not None and request.decided_by_rut is not None
+        new_state = course_state_after(request.status)
+        course = CourseRepository().get(request.course_code)
+        if course is None:
+            raise StateConflictError(ALREADY_DECIDED)
+        keys = course_index_keys(replace(course, certificate_state=new_state))
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    AnnulmentModel(request.request_id),
+                    actions=[
+                        AnnulmentModel.status.set(request.status.value),
+                        AnnulmentModel.decided_at.set(_iso(request.decided_at)),
+                        AnnulmentModel.decided_by_rut.set(request.decided_by_rut.compact()),
+                        AnnulmentModel.decided_by_name.set(request.decided_by_name or ""),
+                        AnnulmentModel.decision_comment.set(request.decision_comment or ""),
+                        AnnulmentModel.pending_region.remove(),
+                        AnnulmentModel.outbox_status.set(OUTBOX_DECIDED),
+                    ],
+                    condition=AnnulmentModel.status == AnnulmentStatus.PENDING.value,
+                )
+                transaction.update(
+                    CourseModel(request.course_code),
+                    actions=[
+                        CourseModel.certificate_state.set(new_state.value),
+                        CourseModel.inst_program_state.set(keys["inst_program_state"]),
+                        CourseModel.version.add(1),
+                    ],
+                    condition=CourseModel.certificate_state == CertificateState.ANNULMENT_REQUESTED.value,
+                )
+                if certificate_annulled:
+                    transaction.update(
+                        CertificateModel(request.institution_rut.compact(), str(request.certificate_number)),
+                        actions=[
+                            CertificateModel.status.set(CertificateStatus.ANNULLED.value),
+                            CertificateModel.annulled_at.set(_iso(request.decided_at)),
+                        ],
+                        condition=CertificateModel.status == CertificateStatus.VALID.value,
+                    )
+                transaction.save(
+                    _audit_item(
+                        request.course_code,
+                        f"annulment_{request.status.value.lower()}",
+                        request.decided_at,
+                        (request.decided_by_rut, request.decided_by_name or ""),
+                        {"number": str(request.certificate_number), "comment": request.decision_comment or ""},
+                    )
+                )
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(ALREADY_DECIDED) from None
+            raise
+
+    def mark_published(self, request_id: str, outbox_status: str) -> None:
+        """The queue has the event: forget the intent (only the one that was sent)."""
+        try:
+            AnnulmentModel(request_id).update(
+                actions=[AnnulmentModel.outbox_status.remove()],
+                condition=AnnulmentModel.outbox_status == outbox_status,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def unpublished(self) -> list[tuple[str, str]]:
+        """(request_id, outbox_status) of every event still owed to the queue."""
+        return [
+            (item.request_id, status)
+            for status in (OUTBOX_REQUESTED, OUTBOX_DECIDED)
+            for item in AnnulmentModel.outbox_index.query(status)
+        ]
+
     def save_historic(self, request: AnnulmentRequest) -> None:
         """Demo data only: a request made and, maybe, decided before this system."""
         annulment_item(request).save(AnnulmentModel.request_id.does_not_exist())
@@ -627,6 +769,20 @@ class CourseHistoryRepository:
 
 
 # ---------------------------------------------------------------- audit
+
+
+def _audit_item(
+    course_code: str, action: str, at: datetime, actor: tuple[Rut, str], detail: dict[str, Any]
+) -> AuditModel:
+    return AuditModel(
+        f"COURSE#{course_code}",
+        f"{_iso(at)}#{uuid.uuid4().hex}",
+        action=action,
+        actor_rut=actor[0].compact(),
+        actor_name=actor[1],
+        at=_iso(at),
+        detail=detail,
+    )
 
 
 class AuditRepository:

@@ -2,7 +2,9 @@
  * GCA web shell: login, choice of profile and institution, and the home screen.
  *
  * Plain JavaScript, no build step. The page is one document; the hash picks the view
- * (#/ingresar, #/perfil, #/inicio) so that the server only has to serve "/".
+ * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>) so that
+ * the server only has to serve "/". The course screens share the home view (greeting and
+ * #contenido); courses.js fills #contenido when this file fires `gca:inicio`.
  * Server data is always written with textContent, never as HTML.
  */
 (() => {
@@ -15,7 +17,11 @@
     account: "gca.cuenta",
   };
   const ROUTES = { login: "#/ingresar", profile: "#/perfil", home: "#/inicio" };
+  // Screens inside the home view: the search, one course, one participant of a course.
+  const COURSE_ROUTE = /^#\/curso\/(\d{1,10})$/;
+  const PARTICIPANT_ROUTE = /^#\/curso\/(\d{1,10})\/participante\/(\d{1,9}[\dkK])$/;
   const OFFICER_PROFILE = "SENCE_OFFICER";
+  const STORE_PREFIX = "gca.";
 
   const MESSAGES = {
     expired: "Su sesión expiró; ingrese nuevamente.",
@@ -48,6 +54,11 @@
     },
   };
 
+  const TITLES = {
+    course: "Listado de Participantes.",
+    participant: "Revisión de asistencia de un participante",
+  };
+
   const HELP = {
     login: {
       screen: "Autenticación de Usuarios.",
@@ -64,8 +75,29 @@
     },
     courses: {
       screen: "Cursos.",
-      steps: ["Seleccione tipo de Programa.", "Seleccione criterio de búsqueda."],
+      steps: [
+        "Seleccione tipo de Programa.",
+        "Seleccione criterio de búsqueda (por ejemplo, ingrese Código de curso o ID de Acción).",
+        "Opción «Buscar».",
+        "Presione el ícono del estado para visualizar el detalle del curso y su certificado.",
+      ],
       note: "Todo lo que haga se aplica al perfil y a la institución que aparecen bajo su nombre.",
+    },
+    course: {
+      screen: "Listado de Participantes.",
+      steps: [
+        "Para revisar la asistencia total hacer clic sobre el botón «Descargar Asistencia Total».",
+        "Si desea revisar el detalle de asistencia por un participante, hacer clic sobre «Ver».",
+      ],
+      note: "En Impulsa Personas se marcan los participantes con menos de 75 % de asistencia.",
+    },
+    participant: {
+      screen: "Revisión de asistencia de un participante.",
+      steps: [
+        "Revise las sesiones del libro de clases: las columnas «Hora Inicio» y «Hora Fin» son las marcas del participante.",
+        "Para llevarse el detalle, hacer clic sobre el botón «Bajar Asistencia».",
+      ],
+      note: "Se encuentra considerado el tiempo de gracia de 20 minutos, luego de que el facilitador marcó su entrada e inicie la clase.",
     },
     annulments: {
       screen: "Solicitudes de anulación.",
@@ -81,6 +113,7 @@
     account: null, // {user, profiles} from the login answer
     principal: null, // {user, profile, profile_label, institution, regions}
     view: null,
+    route: null, // {name: "home" | "course" | "participant", courseCode?, rut?} inside the home view
     busy: false,
     pendingNotice: null,
     firstRender: true,
@@ -139,6 +172,18 @@
     writeStored(STORE.sessionToken, null);
     saveAccount(null);
     state.principal = null;
+    // Whatever the features kept for this session (e.g. the last search) leaves with it.
+    try {
+      const keys = [];
+      for (let index = 0; index < window.sessionStorage.length; index += 1) {
+        keys.push(window.sessionStorage.key(index));
+      }
+      for (const key of keys) {
+        if (key && key.startsWith(STORE_PREFIX)) window.sessionStorage.removeItem(key);
+      }
+    } catch {
+      // Storage refused: nothing was kept.
+    }
   }
 
   // ------------------------------------------------------------------ RUT
@@ -247,7 +292,11 @@
   }
 
   function clearErrors(formName) {
-    const form = FORMS[formName];
+    clearFormErrors(FORMS[formName]);
+  }
+
+  /** form: {summary, inputs} — the id of the error summary and the ids of the inputs it may name. */
+  function clearFormErrors(form) {
     const summary = byId(form.summary);
     summary.hidden = true;
     summary.querySelector("ul").replaceChildren();
@@ -276,7 +325,10 @@
    * out of the field while its summary link still leads there.
    */
   function showErrors(formName, errors) {
-    const form = FORMS[formName];
+    showFormErrors(FORMS[formName], errors);
+  }
+
+  function showFormErrors(form, errors) {
     const summary = byId(form.summary);
     const list = summary.querySelector("ul");
     list.replaceChildren();
@@ -325,6 +377,16 @@
     render();
   }
 
+  /** The screen of the home view named by a hash, or null when the hash is not one of them. */
+  function homeRoute(hash) {
+    if (hash === ROUTES.home) return { name: "home" };
+    let match = COURSE_ROUTE.exec(hash);
+    if (match) return { name: "course", courseCode: match[1] };
+    match = PARTICIPANT_ROUTE.exec(hash);
+    if (match) return { name: "participant", courseCode: match[1], rut: match[2].toUpperCase() };
+    return null;
+  }
+
   function render() {
     const notice = state.pendingNotice;
     state.pendingNotice = null;
@@ -334,12 +396,14 @@
       if (sessionToken()) return redirect(ROUTES.home);
       return redirect(ROUTES.login);
     }
-    if (hash === ROUTES.home) {
+    const route = homeRoute(hash);
+    if (route) {
       if (!sessionToken()) {
         state.pendingNotice = notice;
         return redirect(ROUTES.login);
       }
-      if (state.principal) return renderHome(notice);
+      if (state.principal) return renderHome(notice, route);
+      state.pendingNotice = notice;
       return restoreSession();
     }
     if (sessionToken()) {
@@ -357,8 +421,7 @@
     const result = await callApi("GET", "/api/auth/me", { token: sessionToken() });
     if (result.status === 200 && result.data && result.data.user) {
       state.principal = result.data;
-      if (window.location.hash === ROUTES.home) renderHome(null);
-      else render();
+      render();
       return;
     }
     if (result.status === 401) {
@@ -519,11 +582,19 @@
   }
 
   function homeTitle() {
-    return isOfficer() ? "Solicitudes de anulación." : "Cursos.";
+    if (isOfficer()) return "Solicitudes de anulación.";
+    return TITLES[state.route && state.route.name] || "Cursos.";
   }
 
-  function renderHome(notice) {
+  function renderHome(notice, route) {
     const principal = state.principal;
+    // The course screens are for training bodies; a SENCE officer has only the inbox.
+    if (route.name !== "home" && isOfficer()) {
+      state.pendingNotice = notice;
+      redirect(ROUTES.home);
+      return;
+    }
+    state.route = route;
     byId("titulo-inicio").textContent = homeTitle();
     byId("saludo-nombre").textContent = `Hola, ${principal.user.name}`;
     byId("saludo-perfil-actual").textContent = principal.profile_label;
@@ -531,6 +602,8 @@
     byId("cambiar-perfil-parrafo").hidden = !(state.account && state.account.profiles.length > 1);
 
     const intro = byId("contenido-intro");
+    intro.hidden = route.name !== "home";
+    byId("contenido").classList.toggle("content--placeholder", isOfficer());
     if (isOfficer()) {
       const regions = (principal.regions || []).map((region) => region.name).join(", ");
       intro.textContent =
@@ -541,8 +614,8 @@
         "Seleccione Tipo de Búsqueda (Se debe seleccionar el tipo de búsqueda por los distintos criterios Pre-Definidos)";
     }
     show("home", notice);
-    // Later features (the course search, the annulment inbox) render into #contenido.
-    document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal } }));
+    // The features (the course search and views, later the annulment inbox) render into #contenido.
+    document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal, route } }));
   }
 
   function logOut() {
@@ -559,7 +632,10 @@
   function openHelp() {
     let help = HELP.login;
     if (state.view === "profile") help = HELP.profile;
-    if (state.view === "home") help = isOfficer() ? HELP.annulments : HELP.courses;
+    if (state.view === "home") {
+      if (isOfficer()) help = HELP.annulments;
+      else help = HELP[state.route && state.route.name] || HELP.courses;
+    }
     byId("ayuda-pantalla").textContent = `Pantalla: ${help.screen}`;
     byId("ayuda-pasos").replaceChildren(
       ...help.steps.map((step) => {
@@ -604,6 +680,12 @@
         state.pendingNotice = MESSAGES.expired;
         navigate(ROUTES.login);
       },
+      // The GOV.UK error summary of the login page, for any form: {summary, inputs} are element ids;
+      // errors are [{input, message, inline}] as for showErrors above.
+      showErrors: (form, errors) => showFormErrors(form, errors),
+      clearErrors: (form) => clearFormErrors(form),
+      apiError: (result) => apiError(result),
+      messages: Object.freeze({ unreachable: MESSAGES.unreachable, unexpected: MESSAGES.unexpected }),
     });
     render();
   }

@@ -110,7 +110,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
     """A fresh browser context per test (empty sessionStorage); fails on script errors and CSP violations."""
-    context = browser.new_context(base_url=base_url, locale="es-CL", viewport=DESKTOP)
+    # Downloads (the Excel files) are accepted: Playwright's default, stated because the journeys rely on it.
+    context = browser.new_context(base_url=base_url, locale="es-CL", viewport=DESKTOP, accept_downloads=True)
     context.set_default_timeout(15_000)
     new_page = context.new_page()
     problems: list[str] = []
