@@ -23,6 +23,7 @@ def main() -> int:
         "AWS_ENDPOINT_URL": endpoint,
         "GCA_STAGE": "local",
         "GCA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "GCA_OUTBOX_DIR": str(ROOT / "var" / "outbox"),
     }
     os.environ.update(env)
     log_dir = ROOT / "var"
@@ -30,9 +31,10 @@ def main() -> int:
     print(f"Iniciando AWS local (moto) en {endpoint} …", flush=True)
     moto = start_moto(moto_port, str(log_dir / "moto.log"))
     server: subprocess.Popen[bytes] | None = None
+    poller: subprocess.Popen[bytes] | None = None
     try:
         from devtools.bootstrap import bootstrap
-        from devtools.demo_data import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+        from devtools.demo_data import DEMO_LCE_KEYS, DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
 
         bootstrap()
         print(f"Datos de demostración: {load_demo_data()}", flush=True)
@@ -41,11 +43,16 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
+        poller = subprocess.Popen([sys.executable, "-m", "devtools.sqs_poller"], cwd=ROOT, env=env)
         wait_for_http(f"http://127.0.0.1:{port}/api/health", timeout=60)
         print(f"\nGCA está en http://127.0.0.1:{port}/  (Ctrl-C para detener)\n", flush=True)
         print(f"Usuarios de demostración (clave {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
             print(f"  {login.rut.replace('.', '').replace('-', ''):>10}  {login.name} — {login.description}")
+        print(f"Correos enviados (SES local): {env['GCA_OUTBOX_DIR']}/*.html — ábralos y siga el enlace.")
+        print("Clave de API del LCE (demostración), cabecera X-Api-Key:")
+        for rut, key in DEMO_LCE_KEYS.items():
+            print(f"  {rut}: {key}")
         print(flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         server.wait()
@@ -54,8 +61,9 @@ def main() -> int:
         print("\nDeteniendo …", flush=True)
         return 0
     finally:
-        if server is not None:
-            stop(server)
+        for process in (poller, server):
+            if process is not None:
+                stop(process)
         stop(moto)
 
 

@@ -30,7 +30,7 @@ def handle_record(record: SQSRecord) -> Any:
 
 @bp.on_sqs_message(queue=get_settings().annulment_queue, batch_size=10)
 def notify_annulments(event: SQSEvent) -> dict[str, Any]:
-    context: Any = bp.lambda_context
+    context: Any = event.context
     register_notifier_context(context)
     response: dict[str, Any] = dict(
         process_partial_response(

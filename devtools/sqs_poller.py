@@ -1,0 +1,121 @@
+"""`chalice local` runs no SQS consumer: this poller feeds the local queue to the same Lambda handler.
+
+It receives from the annulment queue as Lambda's event source mapping would (batches of up to 10,
+long polling), calls the `notify_annulments` handler with a Lambda-shaped SQS event, deletes the
+messages the handler did not report as failed, and leaves the failed ones to come back after the
+visibility timeout (and to the dead-letter queue after the redrive limit). Every minute it also
+runs the outbox relay, as the schedule would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLER_WINS = ("AWS_ENDPOINT_URL", "GCA_PUBLIC_BASE_URL", "GCA_OUTBOX_DIR")
+
+
+def _stage_environment(stage: str) -> None:
+    """The stage's variables from .chalice/config.json, as `chalice local` applies them."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    values = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+    for name, value in values.items():
+        if name in CALLER_WINS and name in os.environ:
+            continue
+        os.environ[name] = value
+
+
+def lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            }
+            for message in messages
+        ]
+    }
+
+
+def _scheduled_event() -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": f"local-{time.time_ns()}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "resources": [],
+        "detail": {},
+    }
+
+
+def poll_once(sqs: Any, url: str, arn: str, handler: Any, context_factory: Any, wait_seconds: int = 1) -> int:
+    messages = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+    ).get("Messages", [])
+    if not messages:
+        return 0
+    try:
+        result = handler(lambda_event(messages, arn), context_factory()) or {}
+        failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+    except Exception as error:  # the whole batch failed: every message comes back later
+        print(f"poller: batch failed: {error}", file=sys.stderr, flush=True)
+        return 0
+    for message in messages:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return len(messages) - len(failed)
+
+
+def main() -> None:
+    _stage_environment(os.environ.get("GCA_STAGE_NAME", "local"))
+    sys.path.insert(0, str(ROOT))
+    import boto3
+    from chalice.local import LambdaContext
+
+    from app import app
+    from chalicelib.config import get_settings
+
+    sqs = boto3.client("sqs", region_name=get_settings().region)
+    url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    notify = app.handler_map["notify_annulments"]
+    relay = app.handler_map["relay_outbox"]
+    running = True
+
+    def stop(*_: Any) -> None:
+        nonlocal running
+        running = False
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    last_relay = 0.0
+    print(f"poller: escuchando la cola {get_settings().annulment_queue}", flush=True)
+    while running:
+        try:
+            poll_once(sqs, url, arn, notify, lambda: LambdaContext("notify_annulments", 256, max_runtime_ms=60_000))
+            if time.monotonic() - last_relay > 60:
+                relay(_scheduled_event(), LambdaContext("relay_outbox", 256, max_runtime_ms=60_000))
+                last_relay = time.monotonic()
+        except Exception as error:  # the local stack restarting, say: keep going
+            print(f"poller: {error}", file=sys.stderr, flush=True)
+            time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
