@@ -147,6 +147,20 @@ _CERTIFICATE = {
 }
 
 
+_ANNULMENT = {
+    "type": "object",
+    "required": ["request_id", "certificate_number", "reason", "status"],
+    "properties": {
+        "request_id": {"type": "string"},
+        "certificate_number": {"type": "string"},
+        "reason": {"type": "string"},
+        "status": {"type": "string", "enum": ["PENDING", "APPROVED", "REJECTED"]},
+        "requested_at": {"type": "string"},
+        "decided_at": {"type": "string", "nullable": True},
+    },
+}
+
+
 def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     schema = {"type": "object", "required": required, "properties": properties}
     return {"required": True, "content": {"application/json": {"schema": schema}}}
@@ -494,6 +508,54 @@ SPEC: dict[str, Any] = {
                     "200": _json({"type": "object", "properties": {"identical": {"type": "boolean"}}}),
                     **_errors(400, 404),
                 },
+            }
+        },
+        "/api/certificates/{number}/annulment": {
+            "post": {
+                "summary": "Solicitud de anulación: the course goes to Pendiente de Validación",
+                "security": _AUTH,
+                "parameters": [_NUMBER],
+                "requestBody": _body({"reason": {"type": "string", "minLength": 10, "maxLength": 2000}}, ["reason"]),
+                "responses": {"201": _json(_ANNULMENT, "Requested"), **_errors(400, 401, 403, 404, 409)},
+            }
+        },
+        "/api/annulments": {
+            "get": {
+                "summary": "SENCE regional officer: pending annulment requests of their region",
+                "security": _AUTH,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items", "total"],
+                            "properties": {
+                                "items": {"type": "array", "items": _ANNULMENT},
+                                "total": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/api/annulments/{request_id}": {
+            "get": {
+                "summary": "One request of the officer's region, with the certificate",
+                "security": _AUTH,
+                "parameters": [_param("request_id", "path", True)],
+                "responses": {"200": _json(_ANNULMENT), **_errors(401, 403, 404)},
+            }
+        },
+        "/api/annulments/{request_id}/decision": {
+            "post": {
+                "summary": "Aprobar or Rechazar (only the first decision counts)",
+                "security": _AUTH,
+                "parameters": [_param("request_id", "path", True)],
+                "requestBody": _body(
+                    {"decision": {"type": "string", "enum": ["approve", "reject"]}, "comment": {"type": "string"}},
+                    ["decision"],
+                ),
+                "responses": {"200": _json(_ANNULMENT), **_errors(400, 401, 403, 404, 409)},
             }
         },
         "/api/auth/me": {
