@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     auth,
     certificates,
     courses,
+    exports,
     health,
     lce,
     notifier,
@@ -15,10 +16,13 @@ from chalicelib.handlers import (
     verification,
 )
 from chalicelib.handlers.middleware import correlate_requests
+from chalicelib.handlers.observability import middlewares
 
 app = Chalice(app_name="gca")
 # Uploaded PDFs (verification) arrive as bytes, not text.
 app.api.binary_types.extend(["application/pdf", "multipart/form-data"])
+for middleware in middlewares():
+    app.register_middleware(middleware)
 app.register_middleware(correlate_requests, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
@@ -27,6 +31,7 @@ app.register_blueprint(lce.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(annulments.bp)
 app.register_blueprint(notifier.bp)
+app.register_blueprint(exports.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

@@ -243,3 +243,16 @@ def register_notifier_context(context: Any) -> None:
     get_notifier()
     if _notifier_config is not None and context is not None and hasattr(context, "get_remaining_time_in_millis"):
         _notifier_config.register_lambda_context(context)
+
+
+_metrics: Any = None
+
+
+def get_metrics() -> Any:
+    """Powertools Metrics (CloudWatch EMF), flushed by the middleware after each invocation."""
+    global _metrics
+    if _metrics is None:
+        from aws_lambda_powertools import Metrics
+
+        _metrics = Metrics(namespace="GCA", service="gca")
+    return _metrics

@@ -9,6 +9,8 @@ for _name, _value in {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "GCA_STAGE": "local",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "GCA",
 }.items():
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)

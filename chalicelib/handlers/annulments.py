@@ -26,6 +26,7 @@ from ..wiring import (
     get_annulments,
     get_certificates,
     get_clock,
+    get_metrics,
     get_officers,
     get_queue,
     get_signer,
@@ -35,6 +36,12 @@ from . import presenters
 from .http import api, current_principal, json_response, logger, raw_bytes, read_json
 
 bp = Blueprint(__name__)
+
+
+def record_decision(decided: AnnulmentRequest) -> None:
+    approved = decided.status is AnnulmentStatus.APPROVED
+    get_metrics().add_metric(name="AnnulmentsApproved" if approved else "AnnulmentsRejected", unit="Count", value=1)
+    publish(DECIDED, decided.request_id)
 
 
 def publish(kind: str, request_id: str) -> None:
@@ -57,6 +64,7 @@ def request(number: str) -> Response:
         principal, number, body.get("reason"), archive=get_certificates(), ledger=get_annulments(), clock=get_clock()
     )
     publish(REQUESTED, annulment.request_id)
+    get_metrics().add_metric(name="AnnulmentsRequested", unit="Count", value=1)
     return json_response(
         {
             **presenters.annulment_summary(annulment),
@@ -113,7 +121,7 @@ def decide(request_id: str) -> Response:
     decided = decide_annulment(
         annulment, officer, body.get("decision"), body.get("comment"), ledger=get_annulments(), clock=get_clock()
     )
-    publish(DECIDED, decided.request_id)
+    record_decision(decided)
     return json_response(presenters.annulment_summary(decided))
 
 
@@ -239,5 +247,5 @@ def review_decide(token: str) -> Response:
         return _message("Solicitud ya resuelta", ALREADY_DECIDED, 409, "info")
     except DomainError as error:
         return _message("Revise los datos", error.message, 400)
-    publish(DECIDED, decided.request_id)
+    record_decision(decided)
     return _message("Solicitud resuelta", _outcome_text(decided), 200, "ok")

@@ -14,7 +14,7 @@ from ..domain.issuing import (
     preview_certificate,
     store_certificate_pdf,
 )
-from ..wiring import get_certificates, get_clock, get_courses, get_documents, get_pdfs
+from ..wiring import get_certificates, get_clock, get_courses, get_documents, get_metrics, get_pdfs
 from . import presenters
 from .downloads import deliver_link
 from .http import api, current_principal, json_response, logger, read_json
@@ -75,6 +75,7 @@ def accept(course_code: str) -> Response:
         ledger=get_certificates(),
         clock=get_clock(),
     )
+    get_metrics().add_metric(name="CertificatesIssued", unit="Count", value=1)
     try:
         certificate = store_certificate_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
     except Exception:

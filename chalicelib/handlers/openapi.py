@@ -558,6 +558,36 @@ SPEC: dict[str, Any] = {
                 "responses": {"200": _json(_ANNULMENT), **_errors(400, 401, 403, 404, 409)},
             }
         },
+        "/api/exports": {
+            "get": {
+                "summary": "SENCE regional officer: the nightly exports of their region",
+                "security": _AUTH,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items", "total"],
+                            "properties": {
+                                "items": {"type": "array", "items": {"type": "object"}},
+                                "total": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/api/exports/{region_code}/{day}": {
+            "get": {
+                "summary": "Download one nightly export (.xlsx)",
+                "security": _AUTH,
+                "parameters": [
+                    _param("region_code", "path", True),
+                    _param("day", "path", True, description="aaaa-mm-dd"),
+                ],
+                "responses": {**_DOWNLOAD, **_errors(400, 401, 403, 404)},
+            }
+        },
         "/api/auth/me": {
             "get": {
                 "summary": "The person and the profile of the token",

@@ -192,3 +192,73 @@ def course_attendance_sheets(result: CourseAttendance) -> list[Sheet]:
             (16, 40, 12, 36, 13, 13, 15, 12, 12, 20, 16),
         ),
     ]
+
+
+NIGHTLY_HEADERS = (
+    "Movimiento",
+    "N° Certificado",
+    "Código Curso",
+    "Curso",
+    "Código SENCE",
+    "OTEC",
+    "RUT OTEC",
+    "Empresa",
+    "RUT Empresa",
+    "Participantes",
+    "Fecha de emisión",
+    "Aceptado por",
+    "RUT Aceptante",
+    "Estado",
+    "Fecha de anulación",
+)
+
+
+def nightly_sheets(region_name: str, day: date, rows: Sequence[Any]) -> list[Sheet]:
+    """The export of one region and day; a day without movements says so in the file itself."""
+
+    def cells(row: Any) -> tuple[Any, ...]:
+        certificate = row.certificate
+        course = certificate.course
+        return (
+            row.movement.value,
+            str(certificate.number),
+            certificate.course_code,
+            course.name if course else "",
+            course.sence_code if course else "",
+            course.institution.name if course else "",
+            certificate.institution_rut.formatted(),
+            course.company.name if course else "",
+            course.company.rut.formatted() if course else "",
+            len(certificate.participants),
+            day_of(certificate.issued_at),
+            certificate.accepted_by_name,
+            certificate.accepted_by_rut.formatted(),
+            "Anulado" if certificate.status.value == "ANNULLED" else "Vigente",
+            day_of(certificate.annulled_at) if certificate.annulled_at else "",
+        )
+
+    summary = Sheet(
+        "Resumen",
+        ("Región", "Día", "Certificados emitidos", "Certificados anulados", "Observación"),
+        [
+            (
+                region_name,
+                day.strftime("%d-%m-%Y"),
+                sum(1 for r in rows if r.movement.value == "Emitido"),
+                sum(1 for r in rows if r.movement.value == "Anulado"),
+                "Sin movimientos este día." if not rows else "",
+            )
+        ],
+        (32, 12, 22, 22, 30),
+    )
+    detail = Sheet(
+        "Movimientos",
+        NIGHTLY_HEADERS,
+        (cells(r) for r in rows),
+        (12, 14, 12, 40, 14, 36, 14, 30, 14, 12, 14, 32, 14, 10, 16),
+    )
+    return [summary, detail]
+
+
+def day_of(moment: datetime | None) -> str:
+    return moment.astimezone(CHILE).strftime("%d-%m-%Y") if moment else ""

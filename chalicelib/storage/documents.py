@@ -33,6 +33,14 @@ class DocumentStore:
     def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
+    def list_keys(self, prefix: str) -> list[tuple[str, int, str]]:
+        """(key, size, last modified ISO) of every object under `prefix`."""
+        found: list[tuple[str, int, str]] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                found.append((str(item["Key"]), int(item["Size"]), item["LastModified"].isoformat()))
+        return found
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 

@@ -209,6 +209,28 @@ class VerificationIndex(GlobalSecondaryIndex["CertificateModel"]):
     verification_code = UnicodeAttribute(hash_key=True)
 
 
+class IssuedDayIndex(GlobalSecondaryIndex["CertificateModel"]):
+    """Certificates issued in one region on one Chilean calendar day (the nightly export)."""
+
+    class Meta:
+        index_name = "issued_day_index"
+        projection = AllProjection()
+
+    issued_region_day = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(range_key=True)
+
+
+class AnnulledDayIndex(GlobalSecondaryIndex["CertificateModel"]):
+    """Certificates annulled in one region on one day (sparse: set by the approval)."""
+
+    class Meta:
+        index_name = "annulled_day_index"
+        projection = AllProjection()
+
+    annulled_region_day = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(range_key=True)
+
+
 class FrozenParticipantMap(MapAttribute[str, Any]):
     rut = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -231,8 +253,12 @@ class CertificateModel(Model):
     pdf_key = UnicodeAttribute(null=True)
     pdf_sha256 = UnicodeAttribute(null=True)
     annulled_at = UnicodeAttribute(null=True)
+    issued_region_day = UnicodeAttribute(null=True)
+    annulled_region_day = UnicodeAttribute(null=True)
     course_index = CourseCertificatesIndex()
     verification_index = VerificationIndex()
+    issued_day_index = IssuedDayIndex()
+    annulled_day_index = AnnulledDayIndex()
 
 
 class CounterModel(Model):

@@ -30,6 +30,7 @@ from ..domain.certificates import (
     CertificateStatus,
     FrozenParticipant,
 )
+from ..domain.clock import CHILE
 from ..domain.courses import ActivityType, Course, Participant, Party, Program
 from ..domain.errors import StateConflictError
 from ..domain.rut import Rut
@@ -441,7 +442,16 @@ def certificate_item(certificate: Certificate, course: Course) -> CertificateMod
         pdf_key=certificate.pdf_key,
         pdf_sha256=certificate.pdf_sha256,
         annulled_at=_iso(certificate.annulled_at) if certificate.annulled_at else None,
+        issued_region_day=region_day(course.region_code, certificate.issued_at),
+        annulled_region_day=region_day(course.region_code, certificate.annulled_at)
+        if certificate.annulled_at
+        else None,
     )
+
+
+def region_day(region_code: str, moment: datetime) -> str:
+    """`13#2026-11-28`: the region and the Chilean calendar day of an event."""
+    return f"{region_code}#{moment.astimezone(CHILE).date().isoformat()}"
 
 
 class CertificateRepository:
@@ -500,6 +510,14 @@ class CertificateRepository:
             actions=[CertificateModel.pdf_key.set(key), CertificateModel.pdf_sha256.set(sha256)],
             condition=CertificateModel.number.exists(),
         )
+
+    def issued_on(self, region_code: str, day: date) -> list[Certificate]:
+        key = f"{region_code}#{day.isoformat()}"
+        return [certificate_from_item(item) for item in CertificateModel.issued_day_index.query(key)]
+
+    def annulled_on(self, region_code: str, day: date) -> list[Certificate]:
+        key = f"{region_code}#{day.isoformat()}"
+        return [certificate_from_item(item) for item in CertificateModel.annulled_day_index.query(key)]
 
     def find_by_verification_code(self, code: str) -> Certificate | None:
         for key in CertificateModel.verification_index.query(code, limit=1):
@@ -664,6 +682,9 @@ class AnnulmentRepository:
                         actions=[
                             CertificateModel.status.set(CertificateStatus.ANNULLED.value),
                             CertificateModel.annulled_at.set(_iso(request.decided_at)),
+                            CertificateModel.annulled_region_day.set(
+                                region_day(request.region_code, request.decided_at)
+                            ),
                         ],
                         condition=CertificateModel.status == CertificateStatus.VALID.value,
                     )
