@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e chromium clean bench
+.PHONY: run test lint typecheck unit integration e2e chromium clean bench package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m devtools.run_local
 
-## make test: lint, types, unit, integration and e2e tests
-test: $(STAMP) chromium lint typecheck
+## make test: lint, types, the deployable template (cfn-lint), unit, integration and e2e tests
+test: $(STAMP) chromium lint typecheck package
 	$(PY) -m pytest tests
 
 lint: $(STAMP)
@@ -48,6 +48,14 @@ chromium:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var
+
+## make package: the CloudFormation (SAM) template and code bundle of the prod stage, checked by cfn-lint
+package: $(STAMP)
+	$(PY) -m devtools.infra
+	rm -rf build/package
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage prod \
+	  --merge-template infra/resources.json build/package
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error build/package/sam.json
 
 ## make bench: measurements written to bench/results.json and docs/performance.md
 bench: $(STAMP)

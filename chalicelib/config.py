@@ -18,8 +18,6 @@ class Settings:
     annulment_queue: str
     ses_sender: str
     public_base_url: str
-    # "kid:secret" pairs, newest first: the first signs, all verify, so keys can be rotated.
-    token_keys: tuple[tuple[str, str], ...]
     login_token_minutes: int
     session_token_minutes: int
 
@@ -39,11 +37,6 @@ def _parse_keys(raw: str) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     stage = os.environ.get("GCA_STAGE", "local")
-    keys = _parse_keys(os.environ.get("GCA_TOKEN_KEYS", ""))
-    if not keys:
-        if stage not in ("local", "test"):
-            raise RuntimeError("GCA_TOKEN_KEYS must be set outside the local stage")
-        keys = (("local", _DEV_TOKEN_KEY),)
     return Settings(
         stage=stage,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -52,7 +45,32 @@ def get_settings() -> Settings:
         annulment_queue=os.environ.get("GCA_ANNULMENT_QUEUE", f"gca-{stage}-annulments"),
         ses_sender=os.environ.get("GCA_SES_SENDER", "no-responder@gca.sence.cl"),
         public_base_url=os.environ.get("GCA_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-        token_keys=keys,
         login_token_minutes=int(os.environ.get("GCA_LOGIN_TOKEN_MINUTES", "10")),
         session_token_minutes=int(os.environ.get("GCA_SESSION_TOKEN_MINUTES", "480")),
     )
+
+
+@lru_cache(maxsize=1)
+def get_token_keys() -> tuple[tuple[str, str], ...]:
+    """The signing key ring: "kid:secret" pairs, newest first; the first signs, all verify.
+
+    From GCA_TOKEN_KEYS, or deployed from the Secrets Manager secret GCA_TOKEN_KEYS_SECRET
+    ({"kid": ..., "secret": ...} as generated, or {"keys": [{"kid", "secret"}, ...]} once rotated),
+    read on first use, never at import.
+    """
+    keys = _parse_keys(os.environ.get("GCA_TOKEN_KEYS", ""))
+    secret_id = os.environ.get("GCA_TOKEN_KEYS_SECRET")
+    if not keys and secret_id:
+        import json
+
+        import boto3
+
+        raw = boto3.client("secretsmanager", region_name=get_settings().region).get_secret_value(SecretId=secret_id)
+        document = json.loads(raw["SecretString"])
+        entries = document.get("keys") or [document]
+        keys = tuple((str(entry["kid"]), str(entry["secret"])) for entry in entries if entry.get("secret"))
+    if not keys:
+        if get_settings().stage not in ("local", "test"):
+            raise RuntimeError("no token keys: set GCA_TOKEN_KEYS or GCA_TOKEN_KEYS_SECRET")
+        keys = (("local", _DEV_TOKEN_KEY),)
+    return keys

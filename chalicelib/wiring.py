@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .config import get_settings
+from .config import get_settings, get_token_keys
 from .domain.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def set_clock(clock: Clock | None) -> None:
 def get_signer() -> TokenSigner:
     global _signer
     if _signer is None:
-        _signer = TokenSigner(get_settings().token_keys)
+        _signer = TokenSigner(get_token_keys())
     return _signer
 
 
@@ -197,7 +197,7 @@ def get_mailer() -> Mailer:
 
 def link_secrets() -> tuple[str, ...]:
     """The secrets that name officers in review links: the token key ring, newest first."""
-    return tuple(f"review-link:{secret}" for _kid, secret in get_settings().token_keys)
+    return tuple(f"review-link:{secret}" for _kid, secret in get_token_keys())
 
 
 def notifier_ports() -> NotifierPorts:

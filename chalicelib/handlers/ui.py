@@ -15,6 +15,8 @@ _SVG = "image/svg+xml"
 _ASSETS = {
     "app.js": "application/javascript; charset=utf-8",
     "courses.js": "application/javascript; charset=utf-8",
+    "certificates.js": "application/javascript; charset=utf-8",
+    "annulments.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     # The five states of a certificate, as in the manual's list of courses.
     "estado-pendiente.svg": _SVG,

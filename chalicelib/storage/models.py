@@ -26,6 +26,7 @@ _settings = get_settings()
 
 def _meta(table: str) -> type:
     class Meta:
+        gca_name = table  # the name without stage prefix: infra/ is generated from it
         table_name = _settings.table_name(table)
         region = _settings.region
         billing_mode = "PAY_PER_REQUEST"

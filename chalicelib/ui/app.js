@@ -2,9 +2,10 @@
  * GCA web shell: login, choice of profile and institution, and the home screen.
  *
  * Plain JavaScript, no build step. The page is one document; the hash picks the view
- * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>) so that
- * the server only has to serve "/". The course screens share the home view (greeting and
- * #contenido); courses.js fills #contenido when this file fires `gca:inicio`.
+ * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>,
+ * #/curso/<código>/emitir[/aceptar], #/curso/<código>/anular, #/solicitud/<id>) so that the server
+ * only has to serve "/". Those screens share the home view (greeting and #contenido); the features
+ * (courses.js, certificates.js, annulments.js) fill #contenido when this file fires `gca:inicio`.
  * Server data is always written with textContent, never as HTML.
  */
 (() => {
@@ -20,6 +21,11 @@
   // Screens inside the home view: the search, one course, one participant of a course.
   const COURSE_ROUTE = /^#\/curso\/(\d{1,10})$/;
   const PARTICIPANT_ROUTE = /^#\/curso\/(\d{1,10})\/participante\/(\d{1,9}[\dkK])$/;
+  const ISSUE_ROUTE = /^#\/curso\/(\d{1,10})\/emitir(\/aceptar)?$/;
+  const ANNUL_ROUTE = /^#\/curso\/(\d{1,10})\/anular$/;
+  const REQUEST_ROUTE = /^#\/solicitud\/([0-9a-f]{32})$/;
+  // The screens of each kind of user; any other is sent back to its home.
+  const OFFICER_SCREENS = ["home", "request"];
   const OFFICER_PROFILE = "SENCE_OFFICER";
   const STORE_PREFIX = "gca.";
 
@@ -57,7 +63,11 @@
   const TITLES = {
     course: "Listado de Participantes.",
     participant: "Revisión de asistencia de un participante",
+    issue: "Emisión del certificado de asistencia – Ingreso N° factura/orden de compra",
+    accept: "Aceptar el certificado de asistencia",
+    annul: "Solicitud de Anulación Certificado.",
   };
+  const OFFICER_TITLES = { home: "Solicitudes de anulación.", request: "Revisión de la solicitud de anulación." };
 
   const HELP = {
     login: {
@@ -99,13 +109,45 @@
       ],
       note: "Se encuentra considerado el tiempo de gracia de 20 minutos, luego de que el facilitador marcó su entrada e inicie la clase.",
     },
+    issue: {
+      screen: "Emisión del certificado de asistencia – Ingreso N° factura/orden de compra.",
+      steps: [
+        "Completar campo N° factura/Orden de compra.",
+        "Hacer clic sobre el botón «Emitir Certificado».",
+      ],
+      note: "Antes de aceptar podrá revisar todos los datos del certificado; nada se emite en este paso.",
+    },
+    accept: {
+      screen: "Aceptar el certificado de asistencia.",
+      steps: [
+        "Revise los datos del certificado, los participantes y las observaciones de «Revise antes de emitir».",
+        "Para aceptar el certificado debe hacer clic sobre el botón «Acepto emitir el certificado».",
+      ],
+      note: "Una vez que emita el certificado no podrá volver a emitirlo: el curso se cerrará y no podrá realizar cambios posteriores.",
+    },
+    annul: {
+      screen: "Solicitud de Anulación Certificado.",
+      steps: [
+        "Ingresar los motivos por los cuales solicita la anulación.",
+        "Hacer clic sobre el botón «Envía Solicitud».",
+      ],
+      note: "La Dirección Regional de SENCE aprueba o rechaza la solicitud; mientras tanto el certificado queda Pendiente de Validación.",
+    },
     annulments: {
       screen: "Solicitudes de anulación.",
       steps: [
         "Revise las solicitudes de anulación de certificados de los cursos de su región.",
-        "Apruebe o rechace cada solicitud.",
+        "Presione «Revisar» para ver los datos del certificado y resolver la solicitud.",
       ],
       note: "",
+    },
+    request: {
+      screen: "Revisión de la solicitud de anulación.",
+      steps: [
+        "Revise el motivo, los datos del certificado y sus participantes.",
+        "Escriba un comentario si lo desea y presione «Aprobar» o «Rechazar»; se le pedirá confirmar.",
+      ],
+      note: "Aprobar anula el certificado y permite a la OTEC emitirlo nuevamente; rechazar lo mantiene vigente.",
     },
   };
 
@@ -113,7 +155,7 @@
     account: null, // {user, profiles} from the login answer
     principal: null, // {user, profile, profile_label, institution, regions}
     view: null,
-    route: null, // {name: "home" | "course" | "participant", courseCode?, rut?} inside the home view
+    route: null, // {name: "home" | "course" | "participant" | "issue" | "accept" | "annul" | "request", …}
     busy: false,
     pendingNotice: null,
     firstRender: true,
@@ -384,6 +426,12 @@
     if (match) return { name: "course", courseCode: match[1] };
     match = PARTICIPANT_ROUTE.exec(hash);
     if (match) return { name: "participant", courseCode: match[1], rut: match[2].toUpperCase() };
+    match = ISSUE_ROUTE.exec(hash);
+    if (match) return { name: match[2] ? "accept" : "issue", courseCode: match[1] };
+    match = ANNUL_ROUTE.exec(hash);
+    if (match) return { name: "annul", courseCode: match[1] };
+    match = REQUEST_ROUTE.exec(hash);
+    if (match) return { name: "request", requestId: match[1] };
     return null;
   }
 
@@ -582,14 +630,16 @@
   }
 
   function homeTitle() {
-    if (isOfficer()) return "Solicitudes de anulación.";
-    return TITLES[state.route && state.route.name] || "Cursos.";
+    const name = state.route && state.route.name;
+    if (isOfficer()) return OFFICER_TITLES[name] || OFFICER_TITLES.home;
+    return TITLES[name] || "Cursos.";
   }
 
   function renderHome(notice, route) {
     const principal = state.principal;
-    // The course screens are for training bodies; a SENCE officer has only the inbox.
-    if (route.name !== "home" && isOfficer()) {
+    // The course screens are for training bodies; a SENCE officer has only the inbox and its requests.
+    const allowed = route.name === "home" || OFFICER_SCREENS.includes(route.name) === isOfficer();
+    if (!allowed) {
       state.pendingNotice = notice;
       redirect(ROUTES.home);
       return;
@@ -603,18 +653,17 @@
 
     const intro = byId("contenido-intro");
     intro.hidden = route.name !== "home";
-    byId("contenido").classList.toggle("content--placeholder", isOfficer());
     if (isOfficer()) {
       const regions = (principal.regions || []).map((region) => region.name).join(", ");
       intro.textContent =
-        "Aquí aparecerán las solicitudes de anulación de certificados de los cursos de " +
-        `${regions || "su región"}, para aprobarlas o rechazarlas.`;
+        "Solicitudes de anulación de certificados de los cursos de " +
+        `${regions || "su región"} que esperan su aprobación o rechazo.`;
     } else {
       intro.textContent =
         "Seleccione Tipo de Búsqueda (Se debe seleccionar el tipo de búsqueda por los distintos criterios Pre-Definidos)";
     }
     show("home", notice);
-    // The features (the course search and views, later the annulment inbox) render into #contenido.
+    // The features (courses.js, certificates.js, annulments.js) render their screen into #contenido.
     document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal, route } }));
   }
 
@@ -633,8 +682,9 @@
     let help = HELP.login;
     if (state.view === "profile") help = HELP.profile;
     if (state.view === "home") {
-      if (isOfficer()) help = HELP.annulments;
-      else help = HELP[state.route && state.route.name] || HELP.courses;
+      const name = state.route && state.route.name;
+      if (isOfficer()) help = name === "request" ? HELP.request : HELP.annulments;
+      else help = HELP[name] || HELP.courses;
     }
     byId("ayuda-pantalla").textContent = `Pantalla: ${help.screen}`;
     byId("ayuda-pasos").replaceChildren(
@@ -686,6 +736,20 @@
       clearErrors: (form) => clearFormErrors(form),
       apiError: (result) => apiError(result),
       messages: Object.freeze({ unreachable: MESSAGES.unreachable, unexpected: MESSAGES.unexpected }),
+      // Another screen, with a message for the top of it (e.g. "Solicitud enviada…").
+      go: (route, notice) => {
+        state.pendingNotice = notice || null;
+        navigate(route);
+      },
+      // The same, without leaving the current address in the history (a step that cannot be shown).
+      replace: (route) => redirect(route),
+      // A screen that changes step without changing route names its step in the h1 and the title.
+      setHeading: (text) => {
+        const heading = byId("titulo-inicio");
+        heading.textContent = text;
+        document.title = `${text.replace(/\.$/, "")} — ${SERVICE_NAME}`;
+        heading.focus();
+      },
     });
     render();
   }

@@ -577,9 +577,28 @@
           ? `anulado el ${day(certificate.annulled_at)}`
           : `vigente, emitido el ${day(certificate.issued_at)}`;
       line.textContent = `Certificado N° ${certificate.number} (${status})`;
-      wrapper.append(line);
+      // "Ver": the certificate in PDF (an annulled one comes stamped CERTIFICADO ANULADO).
+      const view = element("button", "link-button", "Ver");
+      view.type = "button";
+      view.append(hiddenText(` certificado N° ${certificate.number} en PDF`));
+      view.addEventListener("click", () => {
+        const path = `/api/certificates/${encodeURIComponent(certificate.number)}/pdf`;
+        download(path, view, "certificado-pdf-estado");
+      });
+      wrapper.append(line, view);
     }
     return wrapper;
+  }
+
+  /** "Generar Certificado" and "Solicitud Anulación Certificado", as the API allows for this profile. */
+  function renderCertificateActions(course) {
+    const issue = Boolean(course.can_issue);
+    const annul = Boolean(course.can_request_annulment);
+    byId("boton-generar").hidden = !issue;
+    byId("boton-solicitar-anulacion").hidden = !annul;
+    byId("acciones-certificado").hidden = !(issue || annul);
+    // One primary button per screen: "Generar Certificado" when it is there.
+    byId("boton-asistencia-total").classList.toggle("button--secondary", issue);
   }
 
   function renderCourseFacts(course) {
@@ -736,7 +755,9 @@
       return;
     }
     setStatus("curso-estado", "");
+    setStatus("certificado-pdf-estado", "");
     renderCourseFacts(detail.data);
+    renderCertificateActions(detail.data);
     renderAnnulments(detail.data.annulments);
     byId("curso-cuerpo").hidden = false;
     if (participants.status === 200 && participants.data) {
@@ -866,7 +887,8 @@
     if (!principal || principal.profile === OFFICER_PROFILE || !route) return;
     if (route.name === "course") showCourse(route.courseCode);
     else if (route.name === "participant") showParticipant(route.courseCode, route.rut);
-    else showSearch();
+    else if (route.name === "home") showSearch();
+    // Any other screen (issue, annulment request) belongs to certificates.js.
   }
 
   function start() {
@@ -881,6 +903,12 @@
       if (!view.courseCode) return;
       const path = `/api/courses/${encodeURIComponent(view.courseCode)}/attendance.xlsx`;
       download(path, event.currentTarget, "asistencia-total-estado");
+    });
+    byId("boton-generar").addEventListener("click", () => {
+      if (view.courseCode) window.location.hash = `#/curso/${encodeURIComponent(view.courseCode)}/emitir`;
+    });
+    byId("boton-solicitar-anulacion").addEventListener("click", () => {
+      if (view.courseCode) window.location.hash = `#/curso/${encodeURIComponent(view.courseCode)}/anular`;
     });
     byId("boton-bajar-asistencia").addEventListener("click", (event) => {
       const sessions = view.sessions;

@@ -1,4 +1,5 @@
-"""End-to-end: moto, the demo data and the API each in a real process, driven by Debian's Chromium.
+"""End-to-end: moto, the demo data, the API and the SQS poller each in a real process, driven by
+Debian's Chromium. Emails are files in the outbox folder (the `outbox` fixture).
 
 Nothing here changes this process's environment: the integration tests of the same run use their
 own moto through AWS_ENDPOINT_URL, so the stack below gets its endpoint only through `env=`.
@@ -43,13 +44,26 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @pytest.fixture(scope="session")
-def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """moto server + bootstrap and demo data + `devtools.serve`; yields the app's base URL."""
-    work = tmp_path_factory.mktemp("e2e")
+def e2e_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def outbox(e2e_work: Path) -> Path:
+    """Where the local stack writes each email it sends: <stamp>.json ({to, subject, text, html_file}) + .html."""
+    return e2e_work / "outbox"
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(e2e_work: Path, outbox: Path) -> Iterator[str]:
+    """moto server + bootstrap and demo data + `devtools.serve` + the SQS poller; yields the app's base URL."""
+    work = e2e_work
     moto_port = free_port()
     moto = start_moto(moto_port, str(work / "moto.log"))
     server: subprocess.Popen[bytes] | None = None
+    poller: subprocess.Popen[bytes] | None = None
     server_log_path = work / "api.log"
+    poller_log_path = work / "poller.log"
     try:
         app_port = free_port()
         base_url = f"http://127.0.0.1:{app_port}"
@@ -59,7 +73,7 @@ def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
             "GCA_STAGE": "local",
             "GCA_PUBLIC_BASE_URL": base_url,
-            "GCA_OUTBOX_DIR": str(work / "outbox"),
+            "GCA_OUTBOX_DIR": str(outbox),
         }
         loaded = subprocess.run(
             [sys.executable, "-c", LOAD_DEMO_DATA],
@@ -81,14 +95,26 @@ def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 stdout=server_log,
                 stderr=subprocess.STDOUT,
             )
+        # `chalice local` runs no SQS consumer: the poller feeds the annulment queue to the notifier.
+        with poller_log_path.open("ab") as poller_log:
+            poller = subprocess.Popen(
+                [sys.executable, "-m", "devtools.sqs_poller"],
+                cwd=ROOT,
+                env=env,
+                stdout=poller_log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_for_http(f"{base_url}/api/health", 60)
         except TimeoutError as error:
             pytest.fail(f"{error}\n--- api.log ---\n{_tail(server_log_path)}", pytrace=False)
+        if poller.poll() is not None:
+            pytest.fail(f"the SQS poller stopped:\n{_tail(poller_log_path)}", pytrace=False)
         yield base_url
     finally:
-        if server is not None:
-            stop(server)
+        for process in (poller, server):
+            if process is not None:
+                stop(process)
         stop(moto)
 
 
