@@ -498,11 +498,11 @@ SPEC: dict[str, Any] = {
         },
         "/api/verify/{number}/pdf": {
             "post": {
-                "summary": "Is this PDF byte-identical to the one issued?",
+                "summary": "Is this PDF byte-identical to the one issued? (body: the file, as application/pdf too)",
                 "parameters": [_NUMBER, _param("code", required=True)],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
                 },
                 "responses": {
                     "200": _json({"type": "object", "properties": {"identical": {"type": "boolean"}}}),
