@@ -64,9 +64,19 @@ def _scheduled_event() -> dict[str, Any]:
     }
 
 
-def poll_once(sqs: Any, url: str, arn: str, handler: Any, context_factory: Any, wait_seconds: int = 1) -> int:
+def poll_once(
+    sqs: Any,
+    url: str,
+    arn: str,
+    handler: Any,
+    context_factory: Any,
+    wait_seconds: int = 1,
+    visibility_timeout: int | None = None,
+) -> int:
+    """One receive → handler → delete round; returns how many messages were handled successfully."""
+    extra = {} if visibility_timeout is None else {"VisibilityTimeout": visibility_timeout}
     messages = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"], **extra
     ).get("Messages", [])
     if not messages:
         return 0

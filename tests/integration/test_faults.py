@@ -1,0 +1,138 @@
+"""Faults and races: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+import pytest
+
+from chalicelib import wiring
+from chalicelib.config import get_settings
+from chalicelib.domain.certificates import AnnulmentStatus
+from chalicelib.domain.errors import StateConflictError
+from chalicelib.storage.repositories import AnnulmentRepository, CertificateRepository, CourseRepository
+from tests.integration.api import get, post, session_token
+
+SOFOFA = "75.998.240-1"
+
+
+class _FailingMail:
+    """SES refusing every message (throttled, sandboxed, down)."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def send(self, to: str, subject: str, text: str, html: str) -> str:
+        self.attempts += 1
+        raise ConnectionError("SES no responde")
+
+
+class _FailingDocuments:
+    """S3 refusing every write; reads and links as usual."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+
+    def put_bytes(self, key, body, content_type):
+        raise ConnectionError("S3 no responde")
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def admin(client):
+    return session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
+
+
+def test_simultaneous_decisions_on_one_annulment_decide_once(local_stack):
+    from chalicelib.domain.annulments import Officer, decide_annulment
+    from chalicelib.domain.rut import Rut
+
+    repo = AnnulmentRepository()
+    request = repo.list_pending_for_region("13")[0]
+    officer = Officer(Rut.parse("14.141.414-3"), "ALEJANDRA SOLEDAD ROJAS MUÑOZ", None, "13")
+    barrier = threading.Barrier(10)
+    outcomes: list[object] = []
+
+    def decide(choice: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(decide_annulment(request, officer, choice, "", ledger=repo, clock=wiring.get_clock()))
+        except StateConflictError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=decide, args=("approve" if i % 2 else "reject",)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    decided = [o for o in outcomes if not isinstance(o, StateConflictError)]
+    assert len(decided) == 1
+    assert len(outcomes) == 10
+    stored = repo.get_request(request.request_id)
+    assert stored.status is decided[0].status
+    course = CourseRepository().get(request.course_code)
+    expected = "REISSUE_APPROVED" if stored.status is AnnulmentStatus.APPROVED else "ANNULMENT_REJECTED"
+    assert course.certificate_state.value == expected
+
+
+def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, admin, monkeypatch):
+    from chalice.local import LambdaContext
+
+    from app import app
+    from devtools.sqs_poller import poll_once
+
+    number = post(client, "/api/courses/5115263/certificate", {"invoice_number": "5", "accept": True}, admin).json_body[
+        "number"
+    ]
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName=f"{get_settings().annulment_queue}-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    failing = _FailingMail()
+    monkeypatch.setattr(wiring, "_mailer", failing)
+    requested = post(client, f"/api/certificates/{number}/annulment", {"reason": "SES caído durante la prueba."}, admin)
+    assert requested.status_code == 201
+
+    def context():
+        return LambdaContext("notify_annulments", 256, max_runtime_ms=60_000)
+
+    handled = [
+        poll_once(sqs, url, arn, app.handler_map["notify_annulments"], context, wait_seconds=0, visibility_timeout=0)
+        for _ in range(8)
+    ]
+
+    assert sum(handled) == 0
+    assert failing.attempts == 5  # the redrive limit of the queue
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in dead] and requested.json_body["request_id"] in dead[0]["Body"]
+    stored = AnnulmentRepository().get_request(requested.json_body["request_id"])
+    assert stored is not None and stored.status is AnnulmentStatus.PENDING
+    assert CourseRepository().get("5115263").certificate_state.value == "ANNULMENT_REQUESTED"
+
+
+def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(client, admin, monkeypatch):
+    course = next(
+        c.course_code
+        for c in (CourseRepository().get(str(5116001 + i)) for i in range(60))
+        if c and c.institution.rut.compact() == "759982401" and c.certificate_state.value == "PENDING"
+    )
+    monkeypatch.setattr(wiring, "_documents", _FailingDocuments(wiring.get_documents()))
+
+    issued = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "9", "accept": True}, admin)
+
+    assert issued.status_code == 201
+    number = issued.json_body["number"]
+    stored = CertificateRepository().list_for_course(course)[-1]
+    assert str(stored.number) == number and stored.pdf_key is None
+    monkeypatch.undo()
+    link = get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json")
+    assert link.status_code == 200
+    repaired = CertificateRepository().list_for_course(course)[-1]
+    assert repaired.pdf_key is not None and repaired.pdf_sha256 is not None
+    again = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "9", "accept": True}, admin)
+    assert again.status_code == 409
+    assert len(CertificateRepository().list_for_course(course)) == 1
