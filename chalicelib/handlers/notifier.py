@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import Blueprint, Rate, SQSEvent
 
 from ..config import get_settings
@@ -17,10 +15,9 @@ from .annulments import publish
 from .http import logger
 
 bp = Blueprint(__name__)
-_processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def handle_record(record: SQSRecord) -> Any:
+def handle_record(record: Any) -> Any:
     """One message: a poisoned body raises, so only its record is reported failed and retried."""
     event = json.loads(record.body)
     if not isinstance(event, dict) or not isinstance(event.get("event_id"), str):
@@ -30,11 +27,17 @@ def handle_record(record: SQSRecord) -> Any:
 
 @bp.on_sqs_message(queue=get_settings().annulment_queue, batch_size=10)
 def notify_annulments(event: SQSEvent) -> dict[str, Any]:
+    # Imported here: only the notifier function needs the batch utilities, not the API's cold start.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     context: Any = event.context
     register_notifier_context(context)
     response: dict[str, Any] = dict(
         process_partial_response(
-            event=event.to_dict(), record_handler=handle_record, processor=_processor, context=context
+            event=event.to_dict(),
+            record_handler=handle_record,
+            processor=BatchProcessor(event_type=EventType.SQS),
+            context=context,
         )
     )
     return response

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Tracer
 from chalice.app import ConvertToMiddleware
 
 from ..wiring import get_metrics
 from .http import logger
 
-tracer = Tracer(service="gca")
-
 # A request that records no metric is normal (a search, a page); Powertools would warn on each.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+_tracer: Any = None
+
+
+def _get_tracer() -> Any:
+    """The X-Ray SDK takes longer to import than boto3 itself: load it on the first traced call."""
+    global _tracer
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() == "true":
+        return None
+    if _tracer is None:
+        from aws_lambda_powertools import Tracer
+
+        _tracer = Tracer(service="gca")
+    return _tracer
+
+
+def _traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    def invoke(event: Any, context: Any) -> Any:
+        tracer = _get_tracer()
+        if tracer is None:
+            return handler(event, context)
+        return tracer.capture_lambda_handler(handler)(event, context)
+
+    return invoke
 
 
 def middlewares() -> list[Any]:
     """In the order they wrap the handler: logs outermost, so traces and metrics are logged too."""
     return [
         ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)),
-        ConvertToMiddleware(tracer.capture_lambda_handler),
+        ConvertToMiddleware(_traced),
         ConvertToMiddleware(get_metrics().log_metrics),
     ]

@@ -154,6 +154,7 @@
     }
     const pending = result.data.items.filter((item) => !item.status || item.status === "PENDING");
     if (!pending.length) {
+      byId("tabla-bandeja").tBodies[0].replaceChildren();
       setStatus("bandeja-estado", MESSAGES.empty, "empty");
       return;
     }

@@ -497,6 +497,8 @@
 
   function hideAll() {
     for (const id of ["vista-emitir", "vista-anular"]) byId(id).hidden = true;
+    // A message of the screen left behind must not linger, even hidden, for the next one.
+    for (const id of ["emitir-estado", "aceptar-estado", "anular-estado"]) setStatus(id, "");
   }
 
   function onHome(event) {
