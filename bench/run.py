@@ -462,7 +462,8 @@ def _capacity(results: dict[str, Any]) -> list[str]:
         f"{push_reads:,} reads + {push_writes:,} write units | — |",
         "",
         f"- DynamoDB: about **{(total_requests + push_reads) / 1e6:,.0f} million read/query requests** and "
-        f"**{push_writes / 1e6 + courses * 8 / 1e6:,.1f} million write units** a year (issue: 4-item transaction per course). "
+        f"**{push_writes / 1e6 + courses * 8 / 1e6:,.1f} million write units** a year "
+        "(issue: 4-item transaction per course). "
         "On demand, at USD 0.25 per million read request units and USD 1.25 per million write request units "
         "(list price when written; a request of up to 4 KB read / 1 KB written is one unit, the session Query "
         "of a large course reads about 50 units), that is tens of dollars a year, not hundreds.",
@@ -564,7 +565,8 @@ def write_report(results: dict[str, Any]) -> None:
         )
     lines += [
         "",
-        f"Peak Python memory of the 100,000-row export ÷ the 1,000-row one: **{exports['memory_ratio_largest_to_smallest']}** "
+        "Peak Python memory of the 100,000-row export ÷ the 1,000-row one: "
+        f"**{exports['memory_ratio_largest_to_smallest']}** "
         "(target ≤ 1.3). Peak Python memory is tracemalloc during the write; resident growth is the process's "
         "peak RSS above its baseline after a 10-row warm-up, measured in a fresh process (the 1,000,000-row "
         "export is only measured this way: tracemalloc would triple its time).",

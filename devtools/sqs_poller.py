@@ -19,6 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLER_WINS = ("AWS_ENDPOINT_URL", "GCA_PUBLIC_BASE_URL", "GCA_OUTBOX_DIR")
+IDLE_PAUSE_SECONDS = 0.25
 
 
 def _stage_environment(stage: str) -> None:
@@ -114,11 +115,18 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+    def notifier_context() -> Any:
+        return LambdaContext("notify_annulments", 256, max_runtime_ms=60_000)
+
     last_relay = 0.0
     print(f"poller: escuchando la cola {get_settings().annulment_queue}", flush=True)
     while running:
         try:
-            poll_once(sqs, url, arn, notify, lambda: LambdaContext("notify_annulments", 256, max_runtime_ms=60_000))
+            # Short polls with a pause, not long polls: the local moto serves one request at a time, so a
+            # long poll would hold every other AWS call of the app (a login, an issue) for its whole wait.
+            if not poll_once(sqs, url, arn, notify, notifier_context, wait_seconds=0):
+                time.sleep(IDLE_PAUSE_SECONDS)
             if time.monotonic() - last_relay > 60:
                 relay(_scheduled_event(), LambdaContext("relay_outbox", 256, max_runtime_ms=60_000))
                 last_relay = time.monotonic()

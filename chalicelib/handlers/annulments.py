@@ -189,10 +189,11 @@ def _review_body(context: ReviewContext, token: str) -> str:
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     rows = "".join(
-        f'<tr><td>{_e(p.rut)}</td><td>{_e(p.name)}</td><td class="gca-num">{p.percent} %</td></tr>'
+        f'<tr><td class="gca-nowrap">{_e(p.rut)}</td><td>{_e(p.name)}</td><td class="gca-num">{p.percent} %</td></tr>'
         for p in (certificate.participants if certificate else ())
     )
-    return f"""<h1>Solicitud de anulación del certificado N° {_e(request.certificate_number)}</h1>
+    number = f'<span class="gca-nowrap">{_e(request.certificate_number)}</span>'  # "1-2026" never splits
+    return f"""<h1>Solicitud de anulación del certificado N° {number}</h1>
 <p>Hola, {_e(context.officer.name)}. Revise la solicitud y resuélvala. Abrir esta página no cambia nada:
 sólo los botones lo hacen.</p>
 <dl class="gca-summary">{dl}</dl>

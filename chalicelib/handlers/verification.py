@@ -113,6 +113,12 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _day(iso: str) -> str:
+    """2017-01-19T10:49:00-03:00 → 19/01/2017, as the certificate prints its date."""
+    year, month, day = iso[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
 def _form(number: str = "", code: str = "") -> str:
     return f"""<form method="get" action="/verificar" class="gca-form" novalidate>
 <div class="gca-field"><label for="numero">N° de certificado</label>
@@ -138,16 +144,16 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
         if valid
         else '<div class="gca-panel gca-panel--annulled" role="status"><h2>Certificado ANULADO</h2>'
         f"<p>El certificado N° {_e(view['number'])} fue anulado por la Dirección Regional de SENCE"
-        f"{' el ' + _e(view['annulled_at'][:10]) if view['annulled_at'] else ''}; no tiene validez.</p></div>"
+        f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p></div>"
     )
     rows = "".join(
-        f"<tr><td>{index}</td><td>{_e(p['rut'])}</td><td>{_e(p['name'])}</td>"
+        f'<tr><td>{index}</td><td class="gca-nowrap">{_e(p["rut"])}</td><td>{_e(p["name"])}</td>'
         f'<td class="gca-num">{p["percent"]} %</td></tr>'
         for index, p in enumerate(view["participants"], start=1)
     )
     facts = [
         ("N° de certificado", view["number"]),
-        ("Fecha de emisión", view["issued_at"][:10]),
+        ("Fecha de emisión", _day(view["issued_at"])),
         ("OTEC", f"{institution.get('name', '')} ({institution.get('rut', '')})"),
         ("Curso", course.get("name", "")),
         ("N° registro de acción SENCE", course.get("course_code", "")),

@@ -120,30 +120,36 @@
 
   // ------------------------------------------------------------------ Solicitudes de anulación (inbox)
 
-  function inboxRow(item) {
+  function inboxRow(item, headers) {
     const row = element("tr");
     const review = element("a", "link", "Revisar");
     review.href = `#/solicitud/${encodeURIComponent(item.request_id)}`;
     review.append(element("span", "visually-hidden", ` la solicitud del certificado N° ${item.certificate_number}`));
     const institution = item.institution || {};
     const requester = item.requested_by || {};
+    const course = element("span", null, item.course_code);
+    if (item.course_name) course.append(element("span", "cell__detail", item.course_name));
     row.append(
       cell(item.certificate_number, "nowrap strong"),
-      cell(twoLines(item.course_code, item.course_name)),
+      cell(course),
       cell(twoLines(institution.name, institution.rut)),
       cell(twoLines(requester.name, requester.rut)),
       cell(dayTime(item.requested_at), "nowrap"),
       cell(shortened(item.reason), "cell--reason"),
-      cell(review, "nowrap"),
+      cell(review, "nowrap cell--action"),
     );
+    // On a phone each row becomes a card: every value says which column it belongs to.
+    [...row.cells].forEach((td, index) => {
+      if (headers[index]) td.dataset.label = headers[index];
+    });
     return row;
   }
 
   async function showInbox() {
     const generation = view.generation;
     byId("vista-bandeja").hidden = false;
-    const table = byId("bandeja-tabla-contenedor");
-    table.hidden = true;
+    const wrapper = byId("bandeja-tabla-contenedor");
+    wrapper.hidden = true;
     setStatus("bandeja-estado", MESSAGES.loading);
     const result = await window.GCA.api("GET", "/api/annulments");
     if (generation !== view.generation) return;
@@ -164,12 +170,19 @@
       element(
         "span",
         "table__caption-detail",
-        pending.length === 1 ? "1 solicitud, la más antigua primero" : `${pending.length} solicitudes, las más antiguas primero`,
+        pending.length === 1
+          ? "1 solicitud, la más antigua primero"
+          : `${pending.length} solicitudes, las más antiguas primero`,
       ),
     );
     byId("tabla-bandeja-leyenda").replaceChildren(caption);
-    byId("tabla-bandeja").tBodies[0].replaceChildren(...pending.map(inboxRow));
-    table.hidden = false;
+    const table = byId("tabla-bandeja");
+    // The column names, for the phone layout (the action column's name is for screen readers only).
+    const headers = [...table.tHead.rows[0].cells].map((th) =>
+      th.querySelector(".visually-hidden") ? "" : th.textContent.trim(),
+    );
+    table.tBodies[0].replaceChildren(...pending.map((item) => inboxRow(item, headers)));
+    wrapper.hidden = false;
   }
 
   // ------------------------------------------------------------------ one request

@@ -214,7 +214,8 @@
     fact(line, "N° registro de acción Sence", course.course_code);
     fact(line, "Nombre de la actividad", course.name);
     fact(line, "Estado Certificado", course.certificate_state_label);
-    const kept = view.issue && view.issue.code === code && view.issue.invoice;
+    // Back from "Aceptar" (or "Cambiar el N° de factura"), the number typed is still there; not after an issue.
+    const kept = view.issue && view.issue.code === code && !view.issue.certificate && view.issue.invoice;
     byId("factura").value = kept ? view.issue.invoice : "";
     showSteps("emitir-paso-factura");
   }
@@ -474,9 +475,8 @@
     const code = view.courseCode;
     const generation = view.generation;
     setBusy(button, true);
-    const result = await window.GCA.api("POST", `/api/certificates/${encodeURIComponent(certificate.number)}/annulment`, {
-      body: { reason: read.reason },
-    });
+    const path = `/api/certificates/${encodeURIComponent(certificate.number)}/annulment`;
+    const result = await window.GCA.api("POST", path, { body: { reason: read.reason } });
     if (result.status === 201) {
       window.GCA.go(courseRoute(code), MESSAGES.requestSent);
       return;

@@ -220,7 +220,7 @@ def test_invalid_session_returns_to_login_with_a_message(page: Page) -> None:
     assert page.evaluate("sessionStorage.getItem('gca.tokenSesion')") is None
 
 
-def test_sence_officer_sees_the_annulment_requests_placeholder(page: Page) -> None:
+def test_sence_officer_sees_the_annulment_requests_of_the_region(page: Page) -> None:
     open_login(page)
     log_in(page, "141414143", PASSWORD)
     page.get_by_role("button", name="Seleccionar").click()
