@@ -102,8 +102,13 @@ def show(request_id: str) -> Response:
     certificate = get_certificates().get(annulment.institution_rut, annulment.certificate_number)
     item = _inbox_item(annulment)
     if certificate is not None:
+        course = certificate.course
         item["certificate"] = {
             **presenters.certificate_summary(certificate),
+            "course": presenters.course_summary(course) if course else None,
+            "activity_type_label": course.activity_type.label if course else None,
+            "company": presenters.party(course.company) if course else None,
+            "otic": presenters.party(course.otic) if course else None,
             "participants": [
                 {"rut": p.rut.formatted(), "name": p.name, "percent": p.percent} for p in certificate.participants
             ],

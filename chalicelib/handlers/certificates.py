@@ -92,7 +92,14 @@ def _certificate_view(certificate: Certificate, state: CertificateState) -> dict
         "state_label": state.label,
         "verification_code": certificate.verification_code,
         "course_code": certificate.course_code,
-        "course": presenters.course_summary(course) if course else None,
+        # The course as the certificate froze it, in the state this certificate is in now.
+        "course": {
+            **presenters.course_summary(course),
+            "certificate_state": state.value,
+            "certificate_state_label": state.label,
+        }
+        if course
+        else None,
         "institution": presenters.party(course.institution) if course else None,
         "company": presenters.party(course.company) if course else None,
         "otic": presenters.party(course.otic) if course else None,
@@ -124,4 +131,5 @@ def pdf(number: str) -> Response:
     key = downloadable_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
     suffix = "-ANULADO" if certificate.status is CertificateStatus.ANNULLED else ""
     filename = f"certificado-{certificate.number}{suffix}.pdf"
-    return deliver_link(request, key, filename, "application/pdf")
+    # "Ver" (manual: "permite visualizar certificado en PDF"): shown by the browser, not saved.
+    return deliver_link(request, key, filename, "application/pdf", inline=True)

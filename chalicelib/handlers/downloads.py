@@ -33,9 +33,9 @@ def deliver_workbook(request: Request, folder: str, filename: str, sheets: Itera
     return deliver_link(request, key, filename, CONTENT_TYPE)
 
 
-def deliver_link(request: Request, key: str, filename: str, content_type: str) -> Response:
+def deliver_link(request: Request, key: str, filename: str, content_type: str, *, inline: bool = False) -> Response:
     """A short-lived link to a stored object: JSON for the web page, a 303 redirect for anyone else."""
-    url = get_documents().download_url(key, filename, content_type)
+    url = get_documents().download_url(key, filename, content_type, inline=inline)
     if "application/json" in request_header(request, "accept"):
         return json_response({"url": url, "filename": filename})
     return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})

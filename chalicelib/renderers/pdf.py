@@ -7,7 +7,8 @@ failed upload is byte-identical to the first one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -102,9 +103,52 @@ def _party_rows(label: str, party: Party | None, note: str = "") -> list[tuple[s
     ]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_COVERED: frozenset[int] | None = None
+
+
+def _clean(text: str) -> str:
+    """Control characters have no glyph and no place on a certificate; everything else is printed."""
+    return _CONTROL.sub("", text)
+
+
+def _covered() -> frozenset[int]:
+    """The characters of the bundled Latin subset (read once): anything else needs the full font."""
+    global _COVERED
+    if _COVERED is None:
+        from fontTools.ttLib import TTFont
+
+        _COVERED = frozenset(TTFont(str(_FONTS / "DejaVuSans.ttf")).getBestCmap())
+    return _COVERED
+
+
+def _cleaned(certificate: Certificate, course: Course) -> tuple[Certificate, Course, set[str]]:
+    def party(value: Party | None) -> Party | None:
+        return replace(value, name=_clean(value.name)) if value else None
+
+    course = replace(
+        course,
+        name=_clean(course.name),
+        institution=replace(course.institution, name=_clean(course.institution.name)),
+        company=replace(course.company, name=_clean(course.company.name)),
+        otic=party(course.otic),
+    )
+    certificate = replace(
+        certificate,
+        accepted_by_name=_clean(certificate.accepted_by_name),
+        invoice_number=_clean(certificate.invoice_number),
+        participants=tuple(replace(p, name=_clean(p.name)) for p in certificate.participants),
+    )
+    texts = [course.name, course.institution.name, course.company.name, certificate.accepted_by_name]
+    texts += [course.otic.name] if course.otic else []
+    texts += [p.name for p in certificate.participants]
+    uncovered = {ch for text in texts for ch in text if ord(ch) not in _covered()}
+    return certificate, course, uncovered
+
+
 class CertificateRenderer:
     def render(self, document: CertificateDocument) -> bytes:
-        certificate, course = document.certificate, document.course
+        certificate, course, uncovered = _cleaned(document.certificate, document.course)
         pdf = _Certificate(orientation="P", unit="mm", format="A4")
         pdf.set_creation_date(certificate.issued_at)
         pdf.set_title(f"Certificado de asistencia N° {certificate.number} - {course.name}")
@@ -113,6 +157,10 @@ class CertificateRenderer:
         pdf.set_creator("GCA - Gestión de Certificados de Asistencia, SENCE")
         pdf.set_lang("es-CL")
         pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+        if uncovered:
+            # Greek, Cyrillic, Hebrew, Arabic…: the full DejaVu, embedded only when a name needs it.
+            pdf.add_font("DejaVuFull", "", str(_FONTS / "DejaVuSans-full.ttf"))
+            pdf.set_fallback_fonts(["DejaVuFull"], exact_match=False)
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(True, margin=18)
         pdf.footer_text = (
