@@ -17,7 +17,7 @@ from ..domain.issuing import (
 from ..wiring import get_certificates, get_clock, get_courses, get_documents, get_metrics, get_pdfs
 from . import presenters
 from .downloads import deliver_link
-from .http import api, current_principal, json_response, logger, read_json
+from .http import api, current_principal, json_response, logger, query_param, read_json
 
 bp = Blueprint(__name__)
 
@@ -131,5 +131,6 @@ def pdf(number: str) -> Response:
     key = downloadable_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
     suffix = "-ANULADO" if certificate.status is CertificateStatus.ANNULLED else ""
     filename = f"certificado-{certificate.number}{suffix}.pdf"
-    # "Ver" (manual: "permite visualizar certificado en PDF"): shown by the browser, not saved.
-    return deliver_link(request, key, filename, "application/pdf", inline=True)
+    # ?inline=true asks the browser to show it rather than save it.
+    inline = query_param(request, "inline").lower() in ("1", "true", "si", "sí")
+    return deliver_link(request, key, filename, "application/pdf", inline=inline)

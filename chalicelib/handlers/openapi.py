@@ -470,7 +470,7 @@ SPEC: dict[str, Any] = {
             "get": {
                 "summary": "The certificate PDF (stamped ANULADO once annulled)",
                 "security": _AUTH,
-                "parameters": [_NUMBER],
+                "parameters": [_NUMBER, _param("inline", enum=["true", "false"])],
                 "responses": {**_DOWNLOAD, **_errors(400, 401, 403, 404)},
             }
         },

@@ -1,0 +1,38 @@
+"""Runs the nightly export locally, as the schedule would: `python -m devtools.run_export [aaaa-mm-dd]`.
+
+Without a day it exports yesterday (Chile). Uses the `local` stage's settings, like the poller.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from devtools.sqs_poller import ROOT, _stage_environment
+
+
+def main() -> None:
+    _stage_environment("local")
+    sys.path.insert(0, str(ROOT))
+    from chalice.local import LambdaContext
+
+    from app import app
+
+    event = {
+        "version": "0",
+        "id": f"local-{time.time_ns()}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"day": sys.argv[1]} if len(sys.argv) > 1 else {},
+    }
+    result = app.handler_map["nightly_exports"](event, LambdaContext("nightly_exports", 1024, max_runtime_ms=300_000))
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
