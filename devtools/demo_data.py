@@ -178,18 +178,47 @@ _FIRST = (
     "DANIELA",
     "MAURICIO",
 )
-_SECOND = (
+_FEMALE = {
+    "MARÍA",
+    "CAMILA",
+    "FRANCISCA",
+    "CONSTANZA",
+    "FERNANDA",
+    "JAVIERA",
+    "CATALINA",
+    "ANTONIA",
+    "VALENTINA",
+    "SOFÍA",
+    "BÁRBARA",
+    "DANIELA",
+}
+# Same length, so that the seeded choices (and with them the whole demo) stay as they were.
+_SECOND_MALE = (
     "ANDRÉS",
-    "PAZ",
+    "PABLO",
     "IGNACIO",
-    "BELÉN",
+    "ESTEBAN",
     "ALEJANDRO",
     "JESÚS",
     "ANTONIO",
-    "DEL CARMEN",
-    "ESTEBAN",
-    "ISIDORA",
+    "JOSÉ",
+    "EDUARDO",
+    "MANUEL",
     "RENÉ",
+    "TOMÁS",
+)
+_SECOND_FEMALE = (
+    "ANDREA",
+    "PAZ",
+    "IGNACIA",
+    "BELÉN",
+    "ALEJANDRA",
+    "ISABEL",
+    "ANTONIA",
+    "DEL CARMEN",
+    "ESTER",
+    "ISIDORA",
+    "RENATA",
     "INÉS",
 )
 _SURNAMES = (
@@ -267,7 +296,9 @@ _FACILITATORS = ("MARÍA OLIVIA PINTO DÍAZ", "HÉCTOR MANUEL SAAVEDRA RÍOS", "
 
 
 def _person_name(rng: random.Random) -> str:
-    return f"{rng.choice(_FIRST)} {rng.choice(_SECOND)} {rng.choice(_SURNAMES)} {rng.choice(_SURNAMES)}"
+    first = rng.choice(_FIRST)
+    second = rng.choice(_SECOND_FEMALE if first in _FEMALE else _SECOND_MALE)
+    return f"{first} {second} {rng.choice(_SURNAMES)} {rng.choice(_SURNAMES)}"
 
 
 def _person_rut(rng: random.Random) -> Rut:

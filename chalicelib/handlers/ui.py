@@ -17,6 +17,7 @@ _ASSETS = {
     "courses.js": "application/javascript; charset=utf-8",
     "certificates.js": "application/javascript; charset=utf-8",
     "annulments.js": "application/javascript; charset=utf-8",
+    "exports.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     # The five states of a certificate, as in the manual's list of courses.
     "estado-pendiente.svg": _SVG,

@@ -5,7 +5,7 @@
  * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>,
  * #/curso/<código>/emitir[/aceptar], #/curso/<código>/anular, #/solicitud/<id>) so that the server
  * only has to serve "/". Those screens share the home view (greeting and #contenido); the features
- * (courses.js, certificates.js, annulments.js) fill #contenido when this file fires `gca:inicio`.
+ * (courses.js, certificates.js, annulments.js, exports.js) fill #contenido when this file fires `gca:inicio`.
  * Server data is always written with textContent, never as HTML.
  */
 (() => {
@@ -138,6 +138,7 @@
       steps: [
         "Revise las solicitudes de anulación de certificados de los cursos de su región.",
         "Presione «Revisar» para ver los datos del certificado y resolver la solicitud.",
+        "En «Exportaciones nocturnas», presione «Descargar» para bajar el Excel de los certificados emitidos y anulados en un día.",
       ],
       note: "",
     },
