@@ -176,3 +176,19 @@ def test_openapi_describes_every_api_route(client):
     }
 
     assert undocumented == set()
+
+
+def test_no_password_or_token_reaches_the_logs(client, capsys, caplog):
+    secret = "Clave-Secreta-Que-No-Debe-Verse-123"
+    login(client, "111111111", secret)
+    response = login(client, "111111111")
+    token = response.json_body["token"]
+    get(client, "/api/auth/me", token)
+    post(client, "/api/auth/profile", {"profile": "NATIONAL_ADMIN", "institution_rut": SOFOFA}, token)
+
+    written = capsys.readouterr()
+    logged = written.out + written.err + caplog.text
+    assert '"path"' in logged or "request" in logged  # the request log is there…
+    assert secret not in logged  # …but never the password
+    assert "demo1234" not in logged
+    assert token not in logged
