@@ -1,5 +1,7 @@
 """End-to-end: moto, the demo data, the API and the SQS poller each in a real process, driven by
-Debian's Chromium. Emails are files in the outbox folder (the `outbox` fixture).
+Debian's Chromium. Emails are files in the outbox folder (the `outbox` fixture). A test may restart the
+API server and the poller (`restart_services`, `local_services`) or run a `devtools` command with the
+stack's environment (`stack_env`).
 
 Nothing here changes this process's environment: the integration tests of the same run use their
 own moto through AWS_ENDPOINT_URL, so the stack below gets its endpoint only through `env=`.
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,16 +56,78 @@ def outbox(e2e_work: Path) -> Path:
     return e2e_work / "outbox"
 
 
+class LocalServices:
+    """The API server (`devtools.serve`) and the SQS poller of the e2e stack, which a test may restart.
+
+    moto is not among them: it plays AWS, whose data outlives any deployment or restart of the app.
+    Both processes start again with the same environment and port, so links and tokens stay valid.
+    """
+
+    def __init__(self, env: dict[str, str], port: int, work: Path) -> None:
+        self.env = env
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._server_log = work / "api.log"
+        self._poller_log = work / "poller.log"
+        self._server: subprocess.Popen[bytes] | None = None
+        self._poller: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self, module: str, log_path: Path, *args: str) -> subprocess.Popen[bytes]:
+        with log_path.open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", module, *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def start_server(self) -> None:
+        if self._server is None or self._server.poll() is not None:
+            self._server = self._spawn("devtools.serve", self._server_log, "--port", str(self.port))
+        try:
+            wait_for_http(f"{self.base_url}/api/health", 60)
+        except TimeoutError as error:
+            pytest.fail(f"{error}\n--- api.log ---\n{_tail(self._server_log)}", pytrace=False)
+
+    def start_poller(self) -> None:
+        # `chalice local` runs no SQS consumer: the poller feeds the annulment queue to the notifier.
+        if self._poller is None or self._poller.poll() is not None:
+            self._poller = self._spawn("devtools.sqs_poller", self._poller_log)
+
+    def stop_server(self) -> None:
+        if self._server is not None:
+            stop(self._server)
+
+    def stop_poller(self) -> None:
+        """SIGTERM: the poller ends the round it is in (handler and deletes) before it exits."""
+        if self._poller is not None:
+            stop(self._poller)
+
+    def start(self) -> None:
+        """Starts whichever of the two is not running and waits until the API answers."""
+        self.start_poller()
+        self.start_server()
+        if self._poller is not None and self._poller.poll() is not None:
+            pytest.fail(f"the SQS poller stopped:\n{_tail(self._poller_log)}", pytrace=False)
+
+    def stop(self) -> None:
+        self.stop_poller()
+        self.stop_server()
+
+    def restart(self) -> None:
+        """Both processes stopped, then started again on the same port with the same environment."""
+        self.stop()
+        self.start()
+
+
 @pytest.fixture(scope="session")
-def e2e_stack(e2e_work: Path, outbox: Path) -> Iterator[str]:
-    """moto server + bootstrap and demo data + `devtools.serve` + the SQS poller; yields the app's base URL."""
+def local_services(e2e_work: Path, outbox: Path) -> Iterator[LocalServices]:
+    """moto server + bootstrap and demo data + `devtools.serve` + the SQS poller; yields the app's processes."""
     work = e2e_work
     moto_port = free_port()
     moto = start_moto(moto_port, str(work / "moto.log"))
-    server: subprocess.Popen[bytes] | None = None
-    poller: subprocess.Popen[bytes] | None = None
-    server_log_path = work / "api.log"
-    poller_log_path = work / "poller.log"
+    services: LocalServices | None = None
     try:
         app_port = free_port()
         base_url = f"http://127.0.0.1:{app_port}"
@@ -87,35 +151,33 @@ def e2e_stack(e2e_work: Path, outbox: Path) -> Iterator[str]:
         if loaded.returncode != 0:
             pytest.fail(f"bootstrap/demo data failed:\n{loaded.stdout}\n{loaded.stderr}", pytrace=False)
 
-        with server_log_path.open("ab") as server_log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "devtools.serve", "--port", str(app_port)],
-                cwd=ROOT,
-                env=env,
-                stdout=server_log,
-                stderr=subprocess.STDOUT,
-            )
-        # `chalice local` runs no SQS consumer: the poller feeds the annulment queue to the notifier.
-        with poller_log_path.open("ab") as poller_log:
-            poller = subprocess.Popen(
-                [sys.executable, "-m", "devtools.sqs_poller"],
-                cwd=ROOT,
-                env=env,
-                stdout=poller_log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for_http(f"{base_url}/api/health", 60)
-        except TimeoutError as error:
-            pytest.fail(f"{error}\n--- api.log ---\n{_tail(server_log_path)}", pytrace=False)
-        if poller.poll() is not None:
-            pytest.fail(f"the SQS poller stopped:\n{_tail(poller_log_path)}", pytrace=False)
-        yield base_url
+        services = LocalServices(env, app_port, work)
+        services.start()
+        yield services
     finally:
-        for process in (poller, server):
-            if process is not None:
-                stop(process)
+        if services is not None:
+            services.stop()
         stop(moto)
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(local_services: LocalServices) -> str:
+    """The whole local stack, running; the app's base URL."""
+    return local_services.base_url
+
+
+@pytest.fixture(scope="session")
+def stack_env(e2e_stack: str, local_services: LocalServices) -> dict[str, str]:
+    """The environment the stack's processes run with (its moto endpoint, stage, outbox), for a
+    `devtools` command run by a test, e.g. `python -m devtools.run_export`. A copy: changing it changes nothing."""
+    return dict(local_services.env)
+
+
+@pytest.fixture
+def restart_services(local_services: LocalServices) -> Iterator[Callable[[], None]]:
+    """Restarts the API server and the SQS poller (not moto). Whatever a test stopped runs again after it."""
+    yield local_services.restart
+    local_services.start()
 
 
 @pytest.fixture(scope="session")
