@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
-from devtools.sqs_poller import ROOT, _stage_environment
+from devtools.sqs_poller import ROOT, _scheduled_event, _stage_environment
 
 
 def main() -> None:
@@ -19,17 +18,7 @@ def main() -> None:
 
     from app import app
 
-    event = {
-        "version": "0",
-        "id": f"local-{time.time_ns()}",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"day": sys.argv[1]} if len(sys.argv) > 1 else {},
-    }
+    event = _scheduled_event({"day": sys.argv[1]} if len(sys.argv) > 1 else {})
     result = app.handler_map["nightly_exports"](event, LambdaContext("nightly_exports", 1024, max_runtime_ms=300_000))
     print(json.dumps(result, ensure_ascii=False))
 

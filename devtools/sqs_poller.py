@@ -51,7 +51,8 @@ def lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, An
     }
 
 
-def _scheduled_event() -> dict[str, Any]:
+def _scheduled_event(detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The EventBridge event a schedule delivers; `detail` carries overrides such as an export day."""
     return {
         "version": "0",
         "id": f"local-{time.time_ns()}",
@@ -61,7 +62,7 @@ def _scheduled_event() -> dict[str, Any]:
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         "resources": [],
-        "detail": {},
+        "detail": detail or {},
     }
 
 

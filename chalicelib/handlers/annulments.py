@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,6 +33,7 @@ from ..wiring import (
 )
 from . import presenters
 from .http import api, current_principal, json_response, logger, raw_bytes, read_json
+from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
@@ -132,39 +132,13 @@ def decide(request_id: str) -> Response:
 
 # ---------------------------------------------------------------- the emailed link: a plain HTML form
 
-_PAGE_HEADERS: dict[str, str | list[str]] = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
 
 def _page(title: str, body: str, status: int = 200) -> Response:
-    document = f"""<!doctype html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)} — GCA SENCE</title>
-<link rel="stylesheet" href="/static/app.css"></head><body>
-<header class="gca-header"><div class="gca-width gca-header__inner"><div class="gca-brand"><strong>SENCE</strong>
-<span>Gobierno de Chile</span></div><div class="gca-header__title">
-<p class="gca-header__service">Gestión de Certificado de Asistencia</p>
-<p>Dirección Regional · Solicitudes de anulación</p></div></div></header>
-<main class="gca-width gca-main">{body}</main></body></html>"""
-    return Response(body=document, status_code=status, headers=dict(_PAGE_HEADERS))
+    return html_page(title, "Dirección Regional · Solicitudes de anulación", body, status, private=True)
 
 
 def _message(title: str, text: str, status: int, kind: str = "error") -> Response:
-    role = "alert" if kind == "error" else "status"
-    return _page(
-        title,
-        f'<h1>{_e(title)}</h1><div class="gca-panel gca-panel--{kind}" role="{role}"><p>{_e(text)}</p></div>',
-        status,
-    )
+    return _page(title, f"<h1>{escape(title)}</h1>" + panel(kind, f"<p>{escape(text)}</p>"), status)
 
 
 def _context(token: str) -> ReviewContext:
@@ -192,20 +166,20 @@ def _review_body(context: ReviewContext, token: str) -> str:
         ("Fecha de solicitud", request.requested_at.astimezone(CHILE).strftime("%d-%m-%Y %H:%M")),
         ("Motivo de la anulación", request.reason),
     ]
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     rows = "".join(
-        f'<tr><td class="gca-nowrap">{_e(p.rut)}</td><td>{_e(p.name)}</td><td class="gca-num">{p.percent} %</td></tr>'
+        f'<tr><td class="gca-nowrap">{escape(p.rut)}</td><td>{escape(p.name)}</td>'
+        f'<td class="gca-num">{p.percent} %</td></tr>'
         for p in (certificate.participants if certificate else ())
     )
-    number = f'<span class="gca-nowrap">{_e(request.certificate_number)}</span>'  # "1-2026" never splits
+    number = f'<span class="gca-nowrap">{escape(request.certificate_number)}</span>'  # "1-2026" never splits
     return f"""<h1>Solicitud de anulación del certificado N° {number}</h1>
-<p>Hola, {_e(context.officer.name)}. Revise la solicitud y resuélvala. Abrir esta página no cambia nada:
+<p>Hola, {escape(context.officer.name)}. Revise la solicitud y resuélvala. Abrir esta página no cambia nada:
 sólo los botones lo hacen.</p>
-<dl class="gca-summary">{dl}</dl>
+{summary_list(facts)}
 <table class="gca-table"><caption>Participantes del certificado</caption><thead><tr><th scope="col">RUT</th>
 <th scope="col">Nombre</th><th scope="col" class="gca-num">Porcentaje asistencia</th></tr></thead>
 <tbody>{rows}</tbody></table>
-<form method="post" action="/revision/{_e(token)}" class="gca-form">
+<form method="post" action="/revision/{escape(token)}" class="gca-form">
 <div class="gca-field"><label for="comentario">Comentario (opcional)</label>
 <textarea id="comentario" name="comment" rows="3" maxlength="1000"></textarea></div>
 <div class="gca-actions"><button type="submit" name="decision" value="approve" class="gca-button">Aprobar</button>

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -15,6 +14,7 @@ from ..domain.errors import DomainError, NotFoundError
 from ..domain.issuing import ensure_stored_pdf, is_identical_pdf, mask_rut, verify_certificate
 from ..wiring import get_certificates, get_documents, get_pdfs
 from .http import MAX_BODY_BYTES, api, error_response, json_response, query_param, raw_bytes, request_header
+from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
@@ -90,28 +90,6 @@ def compare_pdf(number: str) -> Response:
 
 # ---------------------------------------------------------------- the page (works without JavaScript)
 
-_HEAD = """<!doctype html>
-<html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — Verificación de certificados de asistencia</title>
-<link rel="stylesheet" href="/static/app.css"></head>
-<body><header class="gca-header"><div class="gca-width gca-header__inner">
-<div class="gca-brand"><strong>SENCE</strong> <span>Gobierno de Chile</span></div>
-<div class="gca-header__title"><p class="gca-header__service">Gestión de Certificado de Asistencia</p>
-<p>Servicio Nacional de Capacitación y Empleo</p></div></div></header>
-<main class="gca-width gca-main" id="contenido-principal">"""
-_FOOT = "</main></body></html>"
-_HEADERS: dict[str, str | list[str]] = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
 
 def _day(iso: str) -> str:
     """2017-01-19T10:49:00-03:00 → 19/01/2017, as the certificate prints its date."""
@@ -123,15 +101,15 @@ def _form(number: str = "", code: str = "") -> str:
     return f"""<form method="get" action="/verificar" class="gca-form" novalidate>
 <div class="gca-field"><label for="numero">N° de certificado</label>
 <p class="gca-hint">Por ejemplo 12-2017</p>
-<input id="numero" name="number" value="{_e(number)}" autocomplete="off"></div>
+<input id="numero" name="number" value="{escape(number)}" autocomplete="off"></div>
 <div class="gca-field"><label for="codigo">Código de verificación</label>
 <p class="gca-hint">Los 12 caracteres impresos junto al código QR</p>
-<input id="codigo" name="code" value="{_e(code)}" autocomplete="off"></div>
+<input id="codigo" name="code" value="{escape(code)}" autocomplete="off"></div>
 <button type="submit" class="gca-button">Verificar</button></form>"""
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:
-    return Response(body=_HEAD.format(title=_e(title)) + body + _FOOT, status_code=status, headers=dict(_HEADERS))
+    return html_page(title, "Verificación de certificados de asistencia", body, status)
 
 
 def _result(certificate: Certificate, comparison: str = "") -> str:
@@ -139,15 +117,20 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
     course, institution = view["course"] or {}, view["institution"] or {}
     valid = view["status"] == "valid"
     banner = (
-        '<div class="gca-panel gca-panel--ok" role="status"><h2>Certificado válido</h2>'
-        f"<p>El certificado N° {_e(view['number'])} fue emitido y está vigente.</p></div>"
+        panel(
+            "ok",
+            f"<h2>Certificado válido</h2><p>El certificado N° {escape(view['number'])} fue emitido y está vigente.</p>",
+        )
         if valid
-        else '<div class="gca-panel gca-panel--annulled" role="status"><h2>Certificado ANULADO</h2>'
-        f"<p>El certificado N° {_e(view['number'])} fue anulado por la Dirección Regional de SENCE"
-        f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p></div>"
+        else panel(
+            "annulled",
+            "<h2>Certificado ANULADO</h2>"
+            f"<p>El certificado N° {escape(view['number'])} fue anulado por la Dirección Regional de SENCE"
+            f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p>",
+        )
     )
     rows = "".join(
-        f'<tr><td>{index}</td><td class="gca-nowrap">{_e(p["rut"])}</td><td>{_e(p["name"])}</td>'
+        f'<tr><td>{index}</td><td class="gca-nowrap">{escape(p["rut"])}</td><td>{escape(p["name"])}</td>'
         f'<td class="gca-num">{p["percent"]} %</td></tr>'
         for index, p in enumerate(view["participants"], start=1)
     )
@@ -161,14 +144,13 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
         ("Programa", course.get("program_label", "")),
         ("N° de horas", course.get("accredited_hours", "")),
     ]
-    dl = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in facts)
     upload = """<h2>¿Es este el mismo archivo?</h2>
 <form method="post" enctype="multipart/form-data" class="gca-form">
 <div class="gca-field"><label for="pdf">Suba el PDF que recibió</label>
 <p class="gca-hint">Se compara byte a byte con el PDF emitido (huella SHA-256).</p>
 <input type="file" id="pdf" name="pdf" accept="application/pdf"></div>
 <button type="submit" class="gca-button gca-button--secondary">Comparar PDF</button></form>"""
-    return f"""{banner}{comparison}<dl class="gca-summary">{dl}</dl>
+    return f"""{banner}{comparison}{summary_list(facts)}
 <table class="gca-table"><caption>Participantes (RUT parcialmente oculto)</caption>
 <thead><tr><th scope="col">N°</th><th scope="col">RUT</th><th scope="col">Nombre</th>
 <th scope="col" class="gca-num">Porcentaje asistencia</th></tr></thead><tbody>{rows}</tbody></table>{upload}"""
@@ -194,12 +176,12 @@ def _verify_page(number: str, code: str, comparison: str = "") -> Response:
     except NotFoundError as error:
         body = (
             "<h1>Verificación de certificados de asistencia</h1>"
-            '<div class="gca-panel gca-panel--error" role="alert"><h2>No encontrado</h2>'
-            f"<p>{_e(error.message)}</p></div>" + _form(number, code)
+            + panel("error", f"<h2>No encontrado</h2><p>{escape(error.message)}</p>")
+            + _form(number, code)
         )
         return _page("No encontrado", body, 404)
     title = f"Certificado N° {certificate.number}"
-    return _page(title, f"<h1>{_e(title)}</h1>" + _result(certificate, comparison))
+    return _page(title, f"<h1>{escape(title)}</h1>" + _result(certificate, comparison))
 
 
 @bp.route("/verificar/{number}", methods=["POST"], content_types=_UPLOAD_TYPES)
@@ -212,19 +194,13 @@ def verify_upload(number: str) -> Response:
     except DomainError:
         return _verify_page(number, code)
     if not upload:
-        message = (
-            '<div class="gca-panel gca-panel--error" role="alert">'
-            "<p>Adjunte el PDF del certificado (hasta 5 MB).</p></div>"
-        )
+        message = panel("error", "<p>Adjunte el PDF del certificado (hasta 5 MB).</p>")
     elif is_identical_pdf(_with_pdf(certificate), upload):
-        message = (
-            '<div class="gca-panel gca-panel--ok" role="status">'
-            "<p><strong>El PDF es idéntico al emitido.</strong></p></div>"
-        )
+        message = panel("ok", "<p><strong>El PDF es idéntico al emitido.</strong></p>")
     else:
-        message = (
-            '<div class="gca-panel gca-panel--error" role="alert">'
+        message = panel(
+            "error",
             "<p><strong>El PDF no coincide con el emitido.</strong> "
-            "Puede haber sido modificado; confíe sólo en los datos de esta página.</p></div>"
+            "Puede haber sido modificado; confíe sólo en los datos de esta página.</p>",
         )
     return _verify_page(number, code, message)
