@@ -42,7 +42,7 @@ class _Certificate(FPDF):
         self.set_y(-12)
         _font(self, 7)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.footer_text} · Página {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} · Página {self.page_no()}", align="C")
         self.set_text_color(0, 0, 0)
 
 
@@ -166,7 +166,6 @@ class CertificateRenderer:
         pdf.footer_text = (
             f"Certificado N° {certificate.number} · Código de verificación {certificate.verification_code}"
         )
-        pdf.alias_nb_pages()
         pdf.add_page()
         self._title(pdf, course)
         if document.annulled:
@@ -339,17 +338,21 @@ class CertificateRenderer:
         qr = segno.make(data, error="m", micro=False, mask=0)
         matrix = list(qr.matrix_iter(scale=1, border=2))
         module = size / len(matrix)
-        pdf.set_fill_color(0, 0, 0)
+        # One path of rectangles, one fill: a rect() call per run of dark modules would cost more than
+        # the rest of a small certificate. PDF space: points, origin at the bottom of the page.
+        k, height = pdf.k, pdf.h
+        runs: list[str] = []
         for row_index, row in enumerate(matrix):
             start: int | None = None
             for col_index, dark in enumerate([*row, False]):
                 if dark and start is None:
                     start = col_index
                 elif not dark and start is not None:
-                    pdf.rect(
-                        x + start * module, y + row_index * module, (col_index - start) * module, module, style="F"
-                    )
+                    left, top = x + start * module, y + row_index * module
+                    width = (col_index - start) * module
+                    runs.append(f"{left * k:.2f} {(height - top - module) * k:.2f} {width * k:.2f} {module * k:.2f} re")
                     start = None
+        pdf._out("q 0 g " + " ".join(runs) + " f Q")
 
 
 class CertificatePdfs:
