@@ -8,7 +8,6 @@
 (() => {
   "use strict";
 
-  const OFFICER_PROFILE = "SENCE_OFFICER";
   const REASON_PREVIEW = 140; // characters of the reason shown in the inbox; the review shows it whole
 
   const DECISIONS = {
@@ -31,7 +30,6 @@
   };
   const STATUS = { PENDING: "Pendiente", APPROVED: "Aprobada", REJECTED: "Rechazada" };
   const MESSAGES = {
-    loading: "Cargando…",
     empty: "No hay solicitudes pendientes.",
     deciding: "Registrando la resolución…",
   };
@@ -40,45 +38,34 @@
   const view = { generation: 0, principal: null, request: null, decision: null };
 
   const byId = (id) => document.getElementById(id);
+  const {
+    element,
+    cell,
+    fact,
+    setCaption,
+    fillCardTable,
+    percentCell,
+    slashDay,
+    nameWithRut,
+    setStatus,
+    setBusyDisabled,
+    failure,
+    load,
+    showProblem,
+    showErrors,
+    clearErrors,
+    isOfficer,
+    regionNames,
+    api,
+    go,
+  } = window.GCA;
 
   // ------------------------------------------------------------------ small helpers
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function cell(content, className) {
-    const td = element("td", className);
-    if (content instanceof Node) td.append(content);
-    else td.textContent = content === null || content === undefined || content === "" ? "—" : String(content);
-    return td;
-  }
-
-  function fact(list, term, value, wide) {
-    const item = element("div", `facts__item${wide ? " facts__item--wide" : ""}`);
-    const dd = element("dd", "facts__value");
-    if (value instanceof Node) dd.append(value);
-    else dd.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
-    item.append(element("dt", "facts__term", term), dd);
-    list.append(item);
-  }
 
   /** 2017-04-07T12:49:00-03:00 → 07/04/2017 12:49 (the API already gives Chile's local time). */
   function dayTime(iso) {
     const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(String(iso || ""));
     return match ? `${match[3]}/${match[2]}/${match[1]} ${match[4]}:${match[5]}` : "";
-  }
-
-  function slashDay(iso) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
-    return match ? `${match[3]}/${match[2]}/${match[1]}` : "";
-  }
-
-  function person(value) {
-    return value ? `${value.name} (${value.rut})` : "";
   }
 
   function twoLines(first, second) {
@@ -92,35 +79,9 @@
     return characters.length > REASON_PREVIEW ? `${characters.slice(0, REASON_PREVIEW).join("").trimEnd()}…` : text;
   }
 
-  function setStatus(id, message, kind) {
-    const status = byId(id);
-    status.textContent = message || "";
-    status.classList.toggle("status-line--error", kind === "error");
-    status.classList.toggle("status-line--empty", kind === "empty");
-    status.hidden = !message;
-  }
-
-  function setBusy(button, busy) {
-    button.disabled = busy; // a double click must not decide twice
-    button.classList.toggle("button--busy", busy);
-  }
-
-  function failure(result) {
-    if (result.status === 401) {
-      window.GCA.sessionExpired();
-      return null;
-    }
-    return window.GCA.apiError(result).message;
-  }
-
-  function regionNames() {
-    const regions = (view.principal && view.principal.regions) || [];
-    return regions.map((region) => region.name).join(", ") || "su región";
-  }
-
   // ------------------------------------------------------------------ Solicitudes de anulación (inbox)
 
-  function inboxRow(item, headers) {
+  function inboxRow(item) {
     const row = element("tr");
     const review = element("a", "link", "Revisar");
     review.href = `#/solicitud/${encodeURIComponent(item.request_id)}`;
@@ -138,10 +99,6 @@
       cell(shortened(item.reason), "cell--reason"),
       cell(review, "nowrap cell--action"),
     );
-    // On a phone each row becomes a card: every value says which column it belongs to.
-    [...row.cells].forEach((td, index) => {
-      if (headers[index]) td.dataset.label = headers[index];
-    });
     return row;
   }
 
@@ -150,38 +107,24 @@
     byId("vista-bandeja").hidden = false;
     const wrapper = byId("bandeja-tabla-contenedor");
     wrapper.hidden = true;
-    setStatus("bandeja-estado", MESSAGES.loading);
-    const result = await window.GCA.api("GET", "/api/annulments");
-    if (generation !== view.generation) return;
-    if (result.status !== 200 || !result.data || !Array.isArray(result.data.items)) {
-      const message = failure(result);
-      if (message) setStatus("bandeja-estado", message, "error");
-      return;
-    }
-    const pending = result.data.items.filter((item) => !item.status || item.status === "PENDING");
+    const isCurrent = () => generation === view.generation;
+    const data = await load("/api/annulments", "bandeja-estado", isCurrent, (answer) => Array.isArray(answer.items));
+    if (!data) return;
+    const pending = data.items.filter((item) => !item.status || item.status === "PENDING");
     if (!pending.length) {
       byId("tabla-bandeja").tBodies[0].replaceChildren();
       setStatus("bandeja-estado", MESSAGES.empty, "empty");
       return;
     }
     setStatus("bandeja-estado", "");
-    const caption = element("span", "table__caption-text", `Solicitudes pendientes — ${regionNames()}`);
-    caption.append(
-      element(
-        "span",
-        "table__caption-detail",
-        pending.length === 1
-          ? "1 solicitud, la más antigua primero"
-          : `${pending.length} solicitudes, las más antiguas primero`,
-      ),
+    setCaption(
+      "tabla-bandeja-leyenda",
+      `Solicitudes pendientes — ${regionNames(view.principal)}`,
+      pending.length === 1
+        ? "1 solicitud, la más antigua primero"
+        : `${pending.length} solicitudes, las más antiguas primero`,
     );
-    byId("tabla-bandeja-leyenda").replaceChildren(caption);
-    const table = byId("tabla-bandeja");
-    // The column names, for the phone layout (the action column's name is for screen readers only).
-    const headers = [...table.tHead.rows[0].cells].map((th) =>
-      th.querySelector(".visually-hidden") ? "" : th.textContent.trim(),
-    );
-    table.tBodies[0].replaceChildren(...pending.map((item) => inboxRow(item, headers)));
+    fillCardTable(byId("tabla-bandeja"), pending.map(inboxRow));
     wrapper.hidden = false;
   }
 
@@ -194,7 +137,7 @@
     fact(list, "N° de certificado", request.certificate_number);
     fact(list, "Curso", `${request.course_code} — ${request.course_name || ""}`);
     fact(list, "OTEC", institution.name ? `${institution.name} (${institution.rut})` : "");
-    fact(list, "Solicitado por", person(request.requested_by));
+    fact(list, "Solicitado por", nameWithRut(request.requested_by));
     fact(list, "Fecha de solicitud", dayTime(request.requested_at));
     fact(list, "Estado de la solicitud", STATUS[request.status] || request.status);
     byId("solicitud-motivo").textContent = request.reason || "";
@@ -205,14 +148,12 @@
     fact(data, "Nro Certificado", certificate.number || request.certificate_number);
     fact(data, "Fecha Emisión", slashDay(certificate.issued_at));
     fact(data, "N° de factura", certificate.invoice_number);
-    fact(data, "Aceptado por", person(certificate.accepted_by));
+    fact(data, "Aceptado por", nameWithRut(certificate.accepted_by));
     const participants = Array.isArray(certificate.participants) ? certificate.participants : [];
     byId("tabla-solicitud").tBodies[0].replaceChildren(
       ...participants.map((participant) => {
         const row = element("tr");
-        const percent = element("td", "numeric nowrap");
-        percent.append(element("span", "percent", `${participant.percent} %`));
-        row.append(cell(participant.rut, "nowrap"), cell(participant.name), percent);
+        row.append(cell(participant.rut, "nowrap"), cell(participant.name), percentCell(participant.percent));
         return row;
       }),
     );
@@ -245,7 +186,7 @@
     const confirm = byId("boton-confirmar-decision");
     confirm.textContent = choice.confirm;
     confirm.classList.toggle("button--warning", decision === "reject");
-    setBusy(confirm, false);
+    setBusyDisabled(confirm, false);
     panel.focus();
   }
 
@@ -259,20 +200,15 @@
     const generation = view.generation;
     byId("vista-solicitud").hidden = false;
     byId("solicitud-cuerpo").hidden = true;
-    window.GCA.clearErrors(DECISION_FORM);
+    clearErrors(DECISION_FORM);
     setStatus("decision-estado", "");
-    setStatus("solicitud-estado", MESSAGES.loading);
-    const result = await window.GCA.api("GET", `/api/annulments/${encodeURIComponent(requestId)}`);
-    if (generation !== view.generation) return;
-    if (result.status !== 200 || !result.data) {
-      const message = failure(result);
-      if (message) setStatus("solicitud-estado", message, "error");
-      return;
-    }
+    const path = `/api/annulments/${encodeURIComponent(requestId)}`;
+    const request = await load(path, "solicitud-estado", () => generation === view.generation);
+    if (!request) return;
     setStatus("solicitud-estado", "");
-    view.request = result.data;
+    view.request = request;
     byId("comentario").value = "";
-    renderRequest(result.data);
+    renderRequest(request);
     showChoice(null);
     byId("solicitud-cuerpo").hidden = false;
   }
@@ -282,48 +218,43 @@
     const request = view.request;
     const decision = view.decision;
     if (button.disabled || !request || !DECISIONS[decision]) return;
-    window.GCA.clearErrors(DECISION_FORM);
-    setBusy(button, true);
+    clearErrors(DECISION_FORM);
+    setBusyDisabled(button, true);
     byId("boton-cancelar-decision").disabled = true;
     setStatus("decision-estado", MESSAGES.deciding);
     const generation = view.generation;
     const comment = byId("comentario").value.trim();
-    const result = await window.GCA.api("POST", `/api/annulments/${encodeURIComponent(request.request_id)}/decision`, {
+    const result = await api("POST", `/api/annulments/${encodeURIComponent(request.request_id)}/decision`, {
       body: comment ? { decision, comment } : { decision },
     });
     byId("boton-cancelar-decision").disabled = false;
     setStatus("decision-estado", "");
     if (result.status === 200) {
-      window.GCA.go("#/inicio", DECISIONS[decision].done(request.certificate_number));
+      go("#/inicio", DECISIONS[decision].done(request.certificate_number));
       return;
     }
-    setBusy(button, false);
+    setBusyDisabled(button, false);
     if (generation !== view.generation) return;
     const message = failure(result);
     if (message === null) return;
     const field = result.data && result.data.error ? result.data.error.field : null;
     if (result.status === 400 && field === "comment") {
       showChoice(null);
-      window.GCA.showErrors(DECISION_FORM, [{ input: "comentario", message }]);
+      showErrors(DECISION_FORM, [{ input: "comentario", message }]);
       return;
     }
     // Decided meanwhile (by the emailed link or a colleague), or no longer visible: show it as it is now.
-    const summary = byId(DECISION_FORM.summary);
-    const item = element("li", "error-summary__text", message);
-    const back = element("a", null, "Volver a las solicitudes");
-    back.href = "#/inicio";
-    item.append(document.createTextNode(" "), back);
-    summary.querySelector("ul").replaceChildren(item);
-    summary.hidden = false;
+    const back = { href: "#/inicio", text: "Volver a las solicitudes" };
+    showProblem(DECISION_FORM, message, back, { focus: false });
     if (result.status === 409) {
-      const refreshed = await window.GCA.api("GET", `/api/annulments/${encodeURIComponent(request.request_id)}`);
+      const refreshed = await api("GET", `/api/annulments/${encodeURIComponent(request.request_id)}`);
       if (generation === view.generation && refreshed.status === 200 && refreshed.data) {
         view.request = refreshed.data;
         renderRequest(refreshed.data);
       }
     }
     showChoice(null);
-    summary.focus();
+    byId(DECISION_FORM.summary).focus();
   }
 
   // ------------------------------------------------------------------ screens
@@ -336,7 +267,7 @@
     view.decision = null;
     byId("vista-bandeja").hidden = true;
     byId("vista-solicitud").hidden = true;
-    if (!principal || principal.profile !== OFFICER_PROFILE || !route) return;
+    if (!isOfficer(principal) || !route) return;
     if (route.name === "request") {
       const back = byId("volver");
       back.href = "#/inicio";

@@ -5,8 +5,9 @@
  * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>,
  * #/curso/<código>/emitir[/aceptar], #/curso/<código>/anular, #/solicitud/<id>) so that the server
  * only has to serve "/". Those screens share the home view (greeting and #contenido); the features
- * (courses.js, certificates.js, annulments.js, exports.js) fill #contenido when this file fires `gca:inicio`.
- * Server data is always written with textContent, never as HTML.
+ * (courses.js, certificates.js, annulments.js, exports.js) fill #contenido when this file fires `gca:inicio`,
+ * with the helpers this file shares with them on window.GCA. Server data is always written with textContent,
+ * never as HTML.
  */
 (() => {
   "use strict";
@@ -34,6 +35,8 @@
     loggedOut: "Ha cerrado su sesión.",
     unreachable: "No fue posible comunicarse con el servicio. Revise su conexión e intente nuevamente.",
     unexpected: "Ocurrió un error inesperado. Intente nuevamente.",
+    loading: "Cargando…",
+    preparing: "Preparando el archivo…",
     rutEmpty: "Ingrese su RUT.",
     rutFormat:
       "Ingrese el RUT sólo con números y el dígito verificador, sin puntos ni guión (por ejemplo, 123456785).",
@@ -292,6 +295,189 @@
     return { message: result.status === 0 ? MESSAGES.unreachable : MESSAGES.unexpected, field: null };
   }
 
+  function sessionExpired() {
+    clearSession();
+    state.pendingNotice = MESSAGES.expired;
+    navigate(ROUTES.login);
+  }
+
+  /** What to say when an answer is not the one expected; null when the session ended instead. */
+  function failure(result) {
+    if (result.status === 401) {
+      sessionExpired();
+      return null;
+    }
+    return apiError(result).message;
+  }
+
+  /** The API as the signed-in user. */
+  function api(method, path, options = {}) {
+    return callApi(method, path, { token: sessionToken(), ...options });
+  }
+
+  // ------------------------------------------------------------------ shared with the features (window.GCA)
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  /** A table cell: a node, or a text ("—" when there is none). */
+  function cell(content, className) {
+    const td = element("td", className);
+    if (content instanceof Node) td.append(content);
+    else td.textContent = content === null || content === undefined || content === "" ? "—" : String(content);
+    return td;
+  }
+
+  /** One term and its value ("—" when there is none) at the end of a <dl class="facts">. */
+  function fact(list, term, value, wide) {
+    const item = element("div", `facts__item${wide ? " facts__item--wide" : ""}`);
+    const dd = element("dd", "facts__value");
+    if (value instanceof Node) dd.append(value);
+    else dd.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+    item.append(element("dt", "facts__term", term), dd);
+    list.append(item);
+  }
+
+  /** A table's caption: its name, and a line of detail below it. */
+  function setCaption(captionId, text, detail) {
+    const caption = element("span", "table__caption-text", text);
+    caption.append(element("span", "table__caption-detail", detail));
+    byId(captionId).replaceChildren(caption);
+  }
+
+  /**
+   * The rows of a table that becomes one card per row on a phone: every cell says which column it belongs
+   * to (the name of a column that only screen readers hear is not repeated).
+   */
+  function fillCardTable(table, rows) {
+    const headers = [...table.tHead.rows[0].cells].map((th) =>
+      th.querySelector(".visually-hidden") ? "" : th.textContent.trim(),
+    );
+    for (const row of rows) {
+      [...row.cells].forEach((td, index) => {
+        if (headers[index]) td.dataset.label = headers[index];
+      });
+    }
+    table.tBodies[0].replaceChildren(...rows);
+  }
+
+  /** A status line (role="status"): kind is "error", "empty" or nothing; an empty message hides it. */
+  function setStatus(id, message, kind) {
+    const status = byId(id);
+    status.textContent = message || "";
+    status.classList.toggle("status-line--error", kind === "error");
+    status.classList.toggle("status-line--empty", kind === "empty");
+    status.hidden = !message;
+  }
+
+  /** A button at work: it looks busy and stays focusable (aria-disabled); check isBusy before acting. */
+  function setBusy(button, busy) {
+    button.setAttribute("aria-disabled", busy ? "true" : "false");
+    button.classList.toggle("button--busy", busy);
+  }
+
+  function isBusy(button) {
+    return button.getAttribute("aria-disabled") === "true";
+  }
+
+  /** A button at work that is also `disabled`: a double click must not send the request twice. */
+  function setBusyDisabled(button, busy) {
+    button.disabled = busy;
+    button.classList.toggle("button--busy", busy);
+  }
+
+  /**
+   * GET path for a screen, with "Cargando…" on the status line statusId. The answer's data; or null when
+   * the screen changed meanwhile (isCurrent() is false), or once the reason it failed is on the status
+   * line (or the session ended). valid(data) may ask more of an answer than a body.
+   */
+  async function load(path, statusId, isCurrent, valid = () => true) {
+    setStatus(statusId, MESSAGES.loading);
+    const result = await api("GET", path);
+    if (!isCurrent()) return null;
+    if (result.status !== 200 || !result.data || !valid(result.data)) {
+      const message = failure(result);
+      if (message) setStatus(statusId, message, "error");
+      return null;
+    }
+    return result.data;
+  }
+
+  /** An answer {url, filename} starts its download, and the status line says so; false for any other answer. */
+  function followDownload(result, statusId) {
+    const link = result.status === 200 && result.data && result.data.url;
+    if (!link || !/^https?:\/\//.test(link)) return false;
+    setStatus(statusId, `Se inició la descarga de «${result.data.filename}».`);
+    // A short-lived S3 link that answers as an attachment: the page stays where it is.
+    window.location.assign(link);
+    return true;
+  }
+
+  /** A file behind GET path, asked for by button; disable: the button is disabled meanwhile (setBusyDisabled). */
+  async function download(path, button, statusId, { disable = false } = {}) {
+    if (disable ? button.disabled : isBusy(button)) return;
+    const busy = disable ? setBusyDisabled : setBusy;
+    busy(button, true);
+    setStatus(statusId, MESSAGES.preparing);
+    const result = await api("GET", path);
+    busy(button, false);
+    if (followDownload(result, statusId)) return;
+    const message = failure(result);
+    if (message) setStatus(statusId, message, "error");
+  }
+
+  /**
+   * The error summary of a form (the shell's GOV.UK pattern) for a message that is not about a field, with
+   * a way out when there is one: link {href, text}. focus=false leaves the focus to the caller.
+   */
+  function showProblem(form, message, link, { focus = true } = {}) {
+    const summary = byId(form.summary);
+    const item = element("li", "error-summary__text", message);
+    if (link) {
+      const anchor = element("a", null, link.text);
+      anchor.href = link.href;
+      item.append(document.createTextNode(" "), anchor);
+    }
+    summary.querySelector("ul").replaceChildren(item);
+    summary.hidden = false;
+    if (focus) summary.focus();
+  }
+
+  /** A participant's attendance; the mark "Bajo N %" goes before the number, so that the numbers stay aligned. */
+  function percentCell(percent, below, minimum) {
+    const td = element("td", "numeric nowrap");
+    if (below && minimum !== null && minimum !== undefined) {
+      td.append(element("strong", "tag tag--below", `Bajo ${minimum} %`), document.createTextNode(" "));
+    }
+    td.append(element("span", "percent", `${percent} %`));
+    return td;
+  }
+
+  /** "N participantes bajo el M % de asistencia" above a list of participants; hidden without a minimum or anyone. */
+  function showBelowMinimum(paragraph, minimum, below, participants) {
+    paragraph.hidden = minimum === null || minimum === undefined || !participants;
+    if (paragraph.hidden) return;
+    if (!below) paragraph.textContent = `Todos los participantes tienen ${minimum} % o más de asistencia.`;
+    else if (below === 1) paragraph.textContent = `1 participante bajo el ${minimum} % de asistencia`;
+    else paragraph.textContent = `${below} participantes bajo el ${minimum} % de asistencia`;
+    paragraph.classList.toggle("below-summary--alert", below > 0);
+  }
+
+  /** 2017-01-02 → 02/01/2017, as the certificate screens of the manual write dates. */
+  function slashDay(iso) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
+    return match ? `${match[3]}/${match[2]}/${match[1]}` : "";
+  }
+
+  /** {name, rut} → "name (rut)"; "" for nobody. */
+  function nameWithRut(value) {
+    return value ? `${value.name} (${value.rut})` : "";
+  }
+
   // ------------------------------------------------------------------ page chrome
 
   function setTitle(view, withError) {
@@ -319,10 +505,10 @@
     state.firstRender = false;
   }
 
-  function setBusy(button, busy) {
+  /** The login and profile forms: one request at a time. */
+  function setFormBusy(button, busy) {
     state.busy = busy;
-    button.setAttribute("aria-disabled", busy ? "true" : "false");
-    button.classList.toggle("button--busy", busy);
+    setBusy(button, busy);
   }
 
   // ------------------------------------------------------------------ errors (GOV.UK pattern)
@@ -371,16 +557,22 @@
     showFormErrors(FORMS[formName], errors);
   }
 
+  /** The API's refusal of the login or profile form, on the field it names when there is one. */
+  function showApiError(formName, result) {
+    const error = apiError(result);
+    const inputId = FORMS[formName].fields[error.field];
+    showErrors(formName, [{ input: inputId || null, message: error.message, inline: Boolean(inputId) }]);
+  }
+
   function showFormErrors(form, errors) {
     const summary = byId(form.summary);
     const list = summary.querySelector("ul");
     list.replaceChildren();
     for (const error of errors) {
       const inputId = error.input || form.inputs[0];
-      const item = document.createElement("li");
-      const link = document.createElement("a");
+      const item = element("li");
+      const link = element("a", null, error.message);
       link.href = `#${inputId}`;
-      link.textContent = error.message;
       link.addEventListener("click", (event) => {
         event.preventDefault(); // the hash belongs to the router
         focusField(byId(inputId));
@@ -390,10 +582,7 @@
       if (error.input && error.inline !== false) {
         const input = byId(error.input);
         const message = byId(`${error.input}-error`);
-        const prefix = document.createElement("span");
-        prefix.className = "visually-hidden";
-        prefix.textContent = "Error: ";
-        message.replaceChildren(prefix, document.createTextNode(error.message));
+        message.replaceChildren(element("span", "visually-hidden", "Error: "), document.createTextNode(error.message));
         message.hidden = false;
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", `${describedByWithout(input, message.id)} ${message.id}`.trim());
@@ -509,11 +698,11 @@
       return;
     }
 
-    setBusy(button, true);
+    setFormBusy(button, true);
     const result = await callApi("POST", "/api/auth/login", {
       body: { rut: compactRut(rutInput.value), password: passwordInput.value },
     });
-    setBusy(button, false);
+    setFormBusy(button, false);
 
     if (result.status === 200 && result.data && result.data.token) {
       writeStored(STORE.sessionToken, null);
@@ -524,10 +713,8 @@
       navigate(ROUTES.profile);
       return;
     }
-    const error = apiError(result);
-    const inputId = FORMS.login.fields[error.field];
     if (result.status === 401 || result.status === 429) passwordInput.value = "";
-    showErrors("login", [{ input: inputId || null, message: error.message, inline: Boolean(inputId) }]);
+    showApiError("login", result);
   }
 
   // ------------------------------------------------------------------ profile and institution
@@ -545,9 +732,8 @@
   function fillSelect(select, options, selectedValue) {
     select.replaceChildren(
       ...options.map(({ value, text }) => {
-        const option = document.createElement("option");
+        const option = element("option", null, text);
         option.value = value;
-        option.textContent = text;
         return option;
       }),
     );
@@ -597,13 +783,13 @@
       return;
     }
 
-    setBusy(button, true);
+    setFormBusy(button, true);
     // A session token may choose again ("Cambiar perfil"); right after login only the login token exists.
     const result = await callApi("POST", "/api/auth/profile", {
       body: { profile, institution_rut: institutionRut },
       token: sessionToken() || loginToken(),
     });
-    setBusy(button, false);
+    setFormBusy(button, false);
 
     if (result.status === 200 && result.data && result.data.token) {
       const { token, ...principal } = result.data;
@@ -614,32 +800,34 @@
       return;
     }
     if (result.status === 401) {
-      clearSession();
-      state.pendingNotice = MESSAGES.expired;
-      navigate(ROUTES.login);
+      sessionExpired();
       return;
     }
-    const error = apiError(result);
-    const inputId = FORMS.profile.fields[error.field];
-    showErrors("profile", [{ input: inputId || null, message: error.message, inline: Boolean(inputId) }]);
+    showApiError("profile", result);
   }
 
   // ------------------------------------------------------------------ home
 
-  function isOfficer() {
-    return Boolean(state.principal && state.principal.profile === OFFICER_PROFILE);
+  function isOfficer(principal) {
+    return Boolean(principal && principal.profile === OFFICER_PROFILE);
+  }
+
+  /** The names of a SENCE officer's regions, for the inbox and the exports. */
+  function regionNames(principal) {
+    const regions = (principal && principal.regions) || [];
+    return regions.map((region) => region.name).join(", ") || "su región";
   }
 
   function homeTitle() {
     const name = state.route && state.route.name;
-    if (isOfficer()) return OFFICER_TITLES[name] || OFFICER_TITLES.home;
+    if (isOfficer(state.principal)) return OFFICER_TITLES[name] || OFFICER_TITLES.home;
     return TITLES[name] || "Cursos.";
   }
 
   function renderHome(notice, route) {
     const principal = state.principal;
     // The course screens are for training bodies; a SENCE officer has only the inbox and its requests.
-    const allowed = route.name === "home" || OFFICER_SCREENS.includes(route.name) === isOfficer();
+    const allowed = route.name === "home" || OFFICER_SCREENS.includes(route.name) === isOfficer(principal);
     if (!allowed) {
       state.pendingNotice = notice;
       redirect(ROUTES.home);
@@ -654,11 +842,10 @@
 
     const intro = byId("contenido-intro");
     intro.hidden = route.name !== "home";
-    if (isOfficer()) {
-      const regions = (principal.regions || []).map((region) => region.name).join(", ");
+    if (isOfficer(principal)) {
       intro.textContent =
         "Solicitudes de anulación de certificados de los cursos de " +
-        `${regions || "su región"} que esperan su aprobación o rechazo.`;
+        `${regionNames(principal)} que esperan su aprobación o rechazo.`;
     } else {
       intro.textContent =
         "Seleccione Tipo de Búsqueda (Se debe seleccionar el tipo de búsqueda por los distintos criterios Pre-Definidos)";
@@ -684,17 +871,11 @@
     if (state.view === "profile") help = HELP.profile;
     if (state.view === "home") {
       const name = state.route && state.route.name;
-      if (isOfficer()) help = name === "request" ? HELP.request : HELP.annulments;
+      if (isOfficer(state.principal)) help = name === "request" ? HELP.request : HELP.annulments;
       else help = HELP[name] || HELP.courses;
     }
     byId("ayuda-pantalla").textContent = `Pantalla: ${help.screen}`;
-    byId("ayuda-pasos").replaceChildren(
-      ...help.steps.map((step) => {
-        const item = document.createElement("li");
-        item.textContent = step;
-        return item;
-      }),
-    );
+    byId("ayuda-pasos").replaceChildren(...help.steps.map((step) => element("li", null, step)));
     const note = byId("ayuda-nota");
     note.textContent = help.note;
     note.hidden = !help.note;
@@ -721,40 +902,63 @@
       byId("contenido-principal").focus();
     });
     window.addEventListener("hashchange", render);
-
-    // A small, stable surface for the features that will fill #contenido.
-    window.GCA = Object.freeze({
-      api: (method, path, options = {}) => callApi(method, path, { token: sessionToken(), ...options }),
-      principal: () => state.principal,
-      sessionExpired: () => {
-        clearSession();
-        state.pendingNotice = MESSAGES.expired;
-        navigate(ROUTES.login);
-      },
-      // The GOV.UK error summary of the login page, for any form: {summary, inputs} are element ids;
-      // errors are [{input, message, inline}] as for showErrors above.
-      showErrors: (form, errors) => showFormErrors(form, errors),
-      clearErrors: (form) => clearFormErrors(form),
-      apiError: (result) => apiError(result),
-      messages: Object.freeze({ unreachable: MESSAGES.unreachable, unexpected: MESSAGES.unexpected }),
-      // Another screen, with a message for the top of it (e.g. "Solicitud enviada…").
-      go: (route, notice) => {
-        state.pendingNotice = notice || null;
-        navigate(route);
-      },
-      // The same, without leaving the current address in the history (a step that cannot be shown).
-      replace: (route) => redirect(route),
-      // A screen that changes step without changing route names its step in the h1 and the title.
-      setHeading: (text) => {
-        const heading = byId("titulo-inicio");
-        heading.textContent = text;
-        document.title = `${text.replace(/\.$/, "")} — ${SERVICE_NAME}`;
-        heading.focus();
-      },
-    });
     render();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // A small, stable surface for the features that fill #contenido. They load after this file and take
+  // what they use from it as they load; so the first render waits for the document (and them).
+  window.GCA = Object.freeze({
+    api,
+    principal: () => state.principal,
+    // The GOV.UK error summary of the login page, for any form: {summary, inputs} are element ids;
+    // errors are [{input, message, inline}] as for showErrors above.
+    showErrors: (form, errors) => showFormErrors(form, errors),
+    clearErrors: (form) => clearFormErrors(form),
+    showProblem,
+    // What to say when an answer is not the one expected; null when the session ended (and the login shows).
+    failure,
+    messages: Object.freeze({
+      unreachable: MESSAGES.unreachable,
+      unexpected: MESSAGES.unexpected,
+      loading: MESSAGES.loading,
+    }),
+    // Another screen, with a message for the top of it (e.g. "Solicitud enviada…").
+    go: (route, notice) => {
+      state.pendingNotice = notice || null;
+      navigate(route);
+    },
+    // The same, without leaving the current address in the history (a step that cannot be shown).
+    replace: (route) => redirect(route),
+    // A screen that changes step without changing route names its step in the h1 and the title.
+    setHeading: (text) => {
+      const heading = byId("titulo-inicio");
+      heading.textContent = text;
+      document.title = `${text.replace(/\.$/, "")} — ${SERVICE_NAME}`;
+      heading.focus();
+    },
+    isOfficer,
+    regionNames,
+    compactRut,
+    // Building the screens: elements, cells, facts, tables, status lines, buttons at work, downloads.
+    element,
+    cell,
+    fact,
+    setCaption,
+    fillCardTable,
+    percentCell,
+    showBelowMinimum,
+    slashDay,
+    nameWithRut,
+    setStatus,
+    setBusy,
+    isBusy,
+    setBusyDisabled,
+    load,
+    followDownload,
+    download,
+  });
+
+  // Deferred scripts all run before DOMContentLoaded: the features' `gca:inicio` listeners are in place by then.
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -16,11 +16,9 @@
   const INVOICE = /^[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}$/;
 
   const MESSAGES = {
-    loading: "Cargando…",
     checking: "Preparando los datos del certificado…",
     issuing: "Emitiendo el certificado…",
     sending: "Enviando la solicitud…",
-    preparing: "Preparando el archivo…",
     facilitator: "Su perfil sólo permite visualizar; no puede emitir certificados ni solicitar su anulación.",
     notIssuable: (label) =>
       `Este curso no tiene un certificado por emitir: su estado es «${label}». ` +
@@ -50,37 +48,28 @@
   };
 
   const byId = (id) => document.getElementById(id);
+  const {
+    element,
+    cell,
+    fact,
+    percentCell,
+    slashDay,
+    setStatus,
+    setBusyDisabled,
+    failure,
+    load,
+    download,
+    showProblem,
+    showBelowMinimum,
+    showErrors,
+    clearErrors,
+    api,
+    go,
+    replace,
+    setHeading,
+  } = window.GCA;
 
   // ------------------------------------------------------------------ small helpers
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function cell(content, className) {
-    const td = element("td", className);
-    if (content instanceof Node) td.append(content);
-    else td.textContent = content === null || content === undefined || content === "" ? "—" : String(content);
-    return td;
-  }
-
-  /** 2017-01-02 → 02/01/2017, as the certificate screens of the manual write dates. */
-  function slashDay(iso) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
-    return match ? `${match[3]}/${match[2]}/${match[1]}` : "";
-  }
-
-  function fact(list, term, value, wide) {
-    const item = element("div", `facts__item${wide ? " facts__item--wide" : ""}`);
-    const dd = element("dd", "facts__value");
-    if (value instanceof Node) dd.append(value);
-    else dd.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
-    item.append(element("dt", "facts__term", term), dd);
-    list.append(item);
-  }
 
   function partyText(party) {
     return party ? `${party.rut} ${party.name}` : "Sin OTIC";
@@ -89,52 +78,11 @@
   function participantRows(tableId, participants, minimum) {
     const rows = participants.map((participant) => {
       const row = element("tr", participant.below_minimum ? "row--below" : null);
-      const percent = element("td", "numeric nowrap");
-      if (participant.below_minimum && minimum !== null && minimum !== undefined) {
-        percent.append(element("strong", "tag tag--below", `Bajo ${minimum} %`), document.createTextNode(" "));
-      }
-      percent.append(element("span", "percent", `${participant.percent} %`));
+      const percent = percentCell(participant.percent, participant.below_minimum, minimum);
       row.append(cell(participant.rut, "nowrap"), cell(participant.name), percent);
       return row;
     });
     byId(tableId).tBodies[0].replaceChildren(...rows);
-  }
-
-  function setStatus(id, message, kind) {
-    const status = byId(id);
-    status.textContent = message || "";
-    status.classList.toggle("status-line--error", kind === "error");
-    status.classList.toggle("status-line--empty", kind === "empty");
-    status.hidden = !message;
-  }
-
-  function setBusy(button, busy) {
-    // `disabled` rather than aria-disabled: a double click must not send the request twice.
-    button.disabled = busy;
-    button.classList.toggle("button--busy", busy);
-  }
-
-  /** What to say when an answer is not the one expected; null when the session ended instead. */
-  function failure(result) {
-    if (result.status === 401) {
-      window.GCA.sessionExpired();
-      return null;
-    }
-    return window.GCA.apiError(result).message;
-  }
-
-  /** The error summary for a message that is not about a field, with a way out when there is one. */
-  function showProblem(form, message, link) {
-    const summary = byId(form.summary);
-    const item = element("li", "error-summary__text", message);
-    if (link) {
-      const anchor = element("a", null, link.text);
-      anchor.href = link.href;
-      item.append(document.createTextNode(" "), anchor);
-    }
-    summary.querySelector("ul").replaceChildren(item);
-    summary.hidden = false;
-    summary.focus();
   }
 
   function isAdministrator() {
@@ -149,36 +97,21 @@
     return `#/curso/${encodeURIComponent(code)}`;
   }
 
-  async function openPdf(number, button, statusId) {
-    if (button.disabled) return;
-    setBusy(button, true);
-    setStatus(statusId, MESSAGES.preparing);
-    const result = await window.GCA.api("GET", `/api/certificates/${encodeURIComponent(number)}/pdf`);
-    setBusy(button, false);
-    const link = result.status === 200 && result.data && result.data.url;
-    if (link && /^https?:\/\//.test(link)) {
-      setStatus(statusId, `Se inició la descarga de «${result.data.filename}».`);
-      // A short-lived S3 link that answers as an attachment: the page stays where it is.
-      window.location.assign(link);
-      return;
-    }
-    const message = failure(result);
-    if (message) setStatus(statusId, message, "error");
+  /** The way out of a certificate screen, for its error summary. */
+  function backToCourse(code) {
+    return { href: courseRoute(code), text: "Volver al curso" };
+  }
+
+  function openPdf(number, button, statusId) {
+    download(`/api/certificates/${encodeURIComponent(number)}/pdf`, button, statusId, { disable: true });
   }
 
   /** The course, or null once the reason it cannot be used is on screen. */
   async function loadCourse(statusId) {
     const generation = view.generation;
-    setStatus(statusId, MESSAGES.loading);
-    const result = await window.GCA.api("GET", coursePath(view.courseCode));
-    if (generation !== view.generation) return null;
-    if (result.status !== 200 || !result.data) {
-      const message = failure(result);
-      if (message) setStatus(statusId, message, "error");
-      return null;
-    }
-    setStatus(statusId, "");
-    return result.data;
+    const course = await load(coursePath(view.courseCode), statusId, () => generation === view.generation);
+    if (course) setStatus(statusId, "");
+    return course;
   }
 
   function refuse(statusId, message) {
@@ -187,6 +120,15 @@
     const back = element("a", "status-line__link", "Volver al curso");
     back.href = courseRoute(view.courseCode);
     status.append(document.createTextNode(" "), back);
+  }
+
+  /** A form the API refused: a 400 about apiField goes on the form's field; anything else in its summary. */
+  function showRefusal(form, result, apiField, code) {
+    const message = failure(result);
+    if (message === null) return;
+    const field = result.data && result.data.error ? result.data.error.field : null;
+    if (result.status === 400 && field === apiField) showErrors(form, [{ input: form.inputs[0], message }]);
+    else showProblem(form, message, backToCourse(code));
   }
 
   // ------------------------------------------------------------------ Paso 1: N° factura / Orden de Compra
@@ -198,7 +140,7 @@
   async function showInvoiceStep(code) {
     byId("vista-emitir").hidden = false;
     showSteps(null);
-    window.GCA.clearErrors(ISSUE_FORM);
+    clearErrors(ISSUE_FORM);
     const course = await loadCourse("emitir-estado");
     if (!course) return;
     if (!isAdministrator()) {
@@ -236,17 +178,17 @@
     const code = view.courseCode;
     const read = readInvoice();
     if (read.error) {
-      window.GCA.showErrors(ISSUE_FORM, [{ input: "factura", message: read.error }]);
+      showErrors(ISSUE_FORM, [{ input: "factura", message: read.error }]);
       return;
     }
-    window.GCA.clearErrors(ISSUE_FORM);
+    clearErrors(ISSUE_FORM);
     const generation = view.generation;
-    setBusy(button, true);
+    setBusyDisabled(button, true);
     setStatus("emitir-estado", MESSAGES.checking);
-    const result = await window.GCA.api("POST", `${coursePath(code)}/certificate/preview`, {
+    const result = await api("POST", `${coursePath(code)}/certificate/preview`, {
       body: { invoice_number: read.invoice },
     });
-    setBusy(button, false);
+    setBusyDisabled(button, false);
     if (generation !== view.generation) return;
     setStatus("emitir-estado", "");
     if (result.status === 200 && result.data) {
@@ -254,14 +196,7 @@
       window.location.hash = `${courseRoute(code)}/emitir/aceptar`;
       return;
     }
-    const message = failure(result);
-    if (message === null) return;
-    const field = result.data && result.data.error ? result.data.error.field : null;
-    if (result.status === 400 && field === "invoice_number") {
-      window.GCA.showErrors(ISSUE_FORM, [{ input: "factura", message }]);
-    } else {
-      showProblem(ISSUE_FORM, message, { href: courseRoute(code), text: "Volver al curso" });
-    }
+    showRefusal(ISSUE_FORM, result, "invoice_number", code);
   }
 
   // ------------------------------------------------------------------ Paso 2: Aceptar el certificado de asistencia
@@ -304,11 +239,7 @@
     const minimum = course.minimum_percent;
     const below = participants.filter((participant) => participant.below_minimum).length;
     const summary = byId("emitir-bajo-minimo");
-    summary.hidden = minimum === null || minimum === undefined || !participants.length;
-    if (!below) summary.textContent = `Todos los participantes tienen ${minimum} % o más de asistencia.`;
-    else if (below === 1) summary.textContent = `1 participante bajo el ${minimum} % de asistencia`;
-    else summary.textContent = `${below} participantes bajo el ${minimum} % de asistencia`;
-    summary.classList.toggle("below-summary--alert", below > 0);
+    showBelowMinimum(summary, minimum, below, participants.length);
     participantRows("tabla-emitir", participants, minimum);
 
     const validate = byId("datos-validar");
@@ -322,11 +253,11 @@
     const issue = view.issue;
     if (!issue || issue.code !== code || !issue.preview) {
       // Only the previous step makes a preview: a reload or a bookmark starts there again.
-      window.GCA.replace(`${courseRoute(code)}/emitir`);
+      replace(`${courseRoute(code)}/emitir`);
       return;
     }
     byId("vista-emitir").hidden = false;
-    window.GCA.clearErrors(ISSUE_FORM);
+    clearErrors(ISSUE_FORM);
     setStatus("emitir-estado", "");
     setStatus("aceptar-estado", "");
     if (issue.certificate) {
@@ -336,7 +267,7 @@
     renderPreview(issue.preview);
     byId("cambiar-factura").href = `${courseRoute(code)}/emitir`;
     const accept = byId("boton-aceptar");
-    setBusy(accept, false);
+    setBusyDisabled(accept, false);
     showSteps("emitir-paso-aceptar");
   }
 
@@ -344,11 +275,11 @@
     const button = byId("boton-aceptar");
     const issue = view.issue;
     if (button.disabled || !issue || !issue.preview || issue.certificate) return;
-    setBusy(button, true);
-    window.GCA.clearErrors(ISSUE_FORM);
+    setBusyDisabled(button, true);
+    clearErrors(ISSUE_FORM);
     setStatus("aceptar-estado", MESSAGES.issuing);
     const generation = view.generation;
-    const result = await window.GCA.api("POST", `${coursePath(issue.code)}/certificate`, {
+    const result = await api("POST", `${coursePath(issue.code)}/certificate`, {
       body: { invoice_number: issue.invoice, accept: true },
     });
     setStatus("aceptar-estado", "");
@@ -358,11 +289,11 @@
       if (generation === view.generation) showIssued(result.data, true);
       return;
     }
-    setBusy(button, false);
+    setBusyDisabled(button, false);
     if (generation !== view.generation) return;
     const message = failure(result);
     if (message === null) return;
-    const back = { href: courseRoute(issue.code), text: "Volver al curso" };
+    const back = backToCourse(issue.code);
     if (result.status === 409) {
       // Someone else issued it first (or it is no longer issuable): this preview is stale.
       view.issue = null;
@@ -383,7 +314,7 @@
     byId("volver").href = courseRoute(view.courseCode); // the N° factura step has nothing left to do
     setStatus("ver-emitido-estado", "");
     showSteps("emitir-listo");
-    if (announce) window.GCA.setHeading(MESSAGES.issuedTitle);
+    if (announce) setHeading(MESSAGES.issuedTitle);
     else byId("titulo-inicio").textContent = MESSAGES.issuedTitle;
   }
 
@@ -422,7 +353,7 @@
     const generation = view.generation;
     byId("vista-anular").hidden = false;
     byId("anular-cuerpo").hidden = true;
-    window.GCA.clearErrors(ANNUL_FORM);
+    clearErrors(ANNUL_FORM);
     const course = await loadCourse("anular-estado");
     if (!course) return;
     if (!isAdministrator()) {
@@ -433,22 +364,16 @@
       refuse("anular-estado", MESSAGES.notAnnullable(course.certificate_state_label));
       return;
     }
-    setStatus("anular-estado", MESSAGES.loading);
-    const number = course.current_certificate.number;
-    const result = await window.GCA.api("GET", `/api/certificates/${encodeURIComponent(number)}`);
-    if (generation !== view.generation) return;
-    if (result.status !== 200 || !result.data) {
-      const message = failure(result);
-      if (message) setStatus("anular-estado", message, "error");
-      return;
-    }
+    const path = `/api/certificates/${encodeURIComponent(course.current_certificate.number)}`;
+    const certificate = await load(path, "anular-estado", () => generation === view.generation);
+    if (!certificate) return;
     setStatus("anular-estado", "");
     setStatus("descargar-certificado-estado", "");
-    view.certificate = result.data;
-    renderIssuedCertificate(result.data, course);
+    view.certificate = certificate;
+    renderIssuedCertificate(certificate, course);
     byId("motivo").value = "";
     updateCount();
-    setBusy(byId("boton-enviar-solicitud"), false);
+    setBusyDisabled(byId("boton-enviar-solicitud"), false);
     byId("anular-cuerpo").hidden = false;
   }
 
@@ -468,29 +393,22 @@
     if (button.disabled || !certificate) return;
     const read = readReason();
     if (read.error) {
-      window.GCA.showErrors(ANNUL_FORM, [{ input: "motivo", message: read.error }]);
+      showErrors(ANNUL_FORM, [{ input: "motivo", message: read.error }]);
       return;
     }
-    window.GCA.clearErrors(ANNUL_FORM);
+    clearErrors(ANNUL_FORM);
     const code = view.courseCode;
     const generation = view.generation;
-    setBusy(button, true);
+    setBusyDisabled(button, true);
     const path = `/api/certificates/${encodeURIComponent(certificate.number)}/annulment`;
-    const result = await window.GCA.api("POST", path, { body: { reason: read.reason } });
+    const result = await api("POST", path, { body: { reason: read.reason } });
     if (result.status === 201) {
-      window.GCA.go(courseRoute(code), MESSAGES.requestSent);
+      go(courseRoute(code), MESSAGES.requestSent);
       return;
     }
-    setBusy(button, false);
+    setBusyDisabled(button, false);
     if (generation !== view.generation) return;
-    const message = failure(result);
-    if (message === null) return;
-    const field = result.data && result.data.error ? result.data.error.field : null;
-    if (result.status === 400 && field === "reason") {
-      window.GCA.showErrors(ANNUL_FORM, [{ input: "motivo", message }]);
-    } else {
-      showProblem(ANNUL_FORM, message, { href: courseRoute(code), text: "Volver al curso" });
-    }
+    showRefusal(ANNUL_FORM, result, "reason", code);
   }
 
   // ------------------------------------------------------------------ screens

@@ -9,7 +9,6 @@
 (() => {
   "use strict";
 
-  const OFFICER_PROFILE = "SENCE_OFFICER";
   const SEARCH_KEY = "gca.busquedaCursos"; // the shell clears every "gca." key at logout
   const PAGE_SIZES = [10, 25, 50, 100];
 
@@ -66,10 +65,8 @@
     toBeforeFrom: "La fecha Hasta no puede ser anterior a la fecha Desde.",
     searching: "Buscando cursos…",
     noCourses: "No se encontraron cursos para la búsqueda realizada.",
-    loading: "Cargando…",
     noParticipants: "El curso no tiene participantes inscritos.",
     noSessions: "El libro de clases no tiene sesiones registradas para este curso.",
-    preparing: "Preparando el archivo…",
   };
 
   // The error summary of the search (the shell's GOV.UK pattern) and which input each API field names.
@@ -98,25 +95,32 @@
   };
 
   const byId = (id) => document.getElementById(id);
+  const {
+    element,
+    cell,
+    fact,
+    setCaption,
+    percentCell,
+    showBelowMinimum,
+    nameWithRut,
+    compactRut,
+    setStatus,
+    setBusy,
+    isBusy,
+    failure,
+    load,
+    download,
+    showErrors,
+    clearErrors,
+    isOfficer,
+    api,
+    messages,
+  } = window.GCA;
 
   // ------------------------------------------------------------------ small helpers
 
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
   function hiddenText(text) {
     return element("span", "visually-hidden", text);
-  }
-
-  function cell(content, className) {
-    const td = element("td", className);
-    if (content instanceof Node) td.append(content);
-    else td.textContent = content === null || content === undefined || content === "" ? "—" : String(content);
-    return td;
   }
 
   function tag(text, modifier) {
@@ -138,16 +142,6 @@
   function clockTime(iso) {
     const match = /T(\d{2}:\d{2}:\d{2})/.exec(String(iso || ""));
     return match ? match[1] : "";
-  }
-
-  function compactRut(rut) {
-    return String(rut || "")
-      .replace(/[.\s-]/g, "")
-      .toUpperCase();
-  }
-
-  function party(value) {
-    return value ? `${value.name} (${value.rut})` : "";
   }
 
   function stateBadge(code, label) {
@@ -185,32 +179,6 @@
   function owner() {
     const principal = view.principal;
     return principal ? `${principal.profile}|${principal.institution.rut}` : "";
-  }
-
-  function setBusy(button, busy) {
-    button.setAttribute("aria-disabled", busy ? "true" : "false");
-    button.classList.toggle("button--busy", busy);
-  }
-
-  function isBusy(button) {
-    return button.getAttribute("aria-disabled") === "true";
-  }
-
-  function setStatus(id, message, kind) {
-    const status = byId(id);
-    status.textContent = message || "";
-    status.classList.toggle("status-line--error", kind === "error");
-    status.classList.toggle("status-line--empty", kind === "empty");
-    status.hidden = !message;
-  }
-
-  /** What to say when an answer is not the one expected; false when the session ended instead. */
-  function failure(result) {
-    if (result.status === 401) {
-      window.GCA.sessionExpired();
-      return null;
-    }
-    return window.GCA.apiError(result).message;
   }
 
   // ------------------------------------------------------------------ pager (« ‹ página › », Ir a página, Registros por página)
@@ -298,25 +266,6 @@
     };
     view.pagers[navId] = control;
     return control;
-  }
-
-  // ------------------------------------------------------------------ downloads
-
-  async function download(path, button, statusId) {
-    if (isBusy(button)) return;
-    setBusy(button, true);
-    setStatus(statusId, MESSAGES.preparing);
-    const result = await window.GCA.api("GET", path);
-    setBusy(button, false);
-    const link = result.status === 200 && result.data && result.data.url;
-    if (link && /^https?:\/\//.test(link)) {
-      setStatus(statusId, `Se inició la descarga de «${result.data.filename}».`);
-      // A short-lived S3 link that answers as an attachment: the page stays where it is.
-      window.location.assign(link);
-      return;
-    }
-    const message = failure(result);
-    if (message) setStatus(statusId, message, "error");
   }
 
   // ------------------------------------------------------------------ Cursos.: the search form
@@ -430,10 +379,10 @@
     if (isBusy(button)) return;
     const read = readSearch();
     if (read.errors) {
-      window.GCA.showErrors(SEARCH_FORM, read.errors);
+      showErrors(SEARCH_FORM, read.errors);
       return;
     }
-    window.GCA.clearErrors(SEARCH_FORM);
+    clearErrors(SEARCH_FORM);
     const pageSize = view.search ? view.search.pageSize : PAGE_SIZES[0];
     runSearch(read.params, 1, pageSize, { focusResults: true });
   }
@@ -442,7 +391,7 @@
     const form = byId("form-busqueda");
     form.reset();
     criterionFields();
-    window.GCA.clearErrors(SEARCH_FORM);
+    clearErrors(SEARCH_FORM);
     view.search = null;
     writeStored(null);
     byId("resultados-cursos").hidden = true;
@@ -460,7 +409,7 @@
     setBusy(button, true);
     results.hidden = false;
     setStatus("resultados-cursos-estado", MESSAGES.searching);
-    const result = await window.GCA.api("GET", `/api/courses?${query}`);
+    const result = await api("GET", `/api/courses?${query}`);
     if (request === view.requests) setBusy(button, false);
     if (generation !== view.generation || request !== view.requests) return;
 
@@ -494,7 +443,7 @@
       results.hidden = true;
       let input = API_FIELDS[field] || null;
       if (field === "value") input = params.criterion === "state" ? "busqueda-estado" : "busqueda-valor";
-      window.GCA.showErrors(SEARCH_FORM, [{ input, message, inline: Boolean(input) }]);
+      showErrors(SEARCH_FORM, [{ input, message, inline: Boolean(input) }]);
       return;
     }
     byId("resultados-cursos-cuerpo").hidden = true;
@@ -523,12 +472,8 @@
   }
 
   function renderCourses(params, data) {
-    const caption = element("span", "table__caption-text");
-    caption.append(
-      document.createTextNode(`Búsqueda realizada por el criterio : ${CRITERIA[params.criterion].label}`),
-      element("span", "table__caption-detail", searchedFor(params)),
-    );
-    byId("tabla-cursos-leyenda").replaceChildren(caption);
+    const criterion = `Búsqueda realizada por el criterio : ${CRITERIA[params.criterion].label}`;
+    setCaption("tabla-cursos-leyenda", criterion, searchedFor(params));
     const body = byId("resultados-cursos-cuerpo");
     setStatus("exportar-cursos-estado", "");
     if (!data.total) {
@@ -556,15 +501,6 @@
   }
 
   // ------------------------------------------------------------------ Listado de Participantes.: one course
-
-  function fact(list, term, value) {
-    const item = element("div", "facts__item");
-    const dd = element("dd", "facts__value");
-    if (value instanceof Node) dd.append(value);
-    else dd.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
-    item.append(element("dt", "facts__term", term), dd);
-    list.append(item);
-  }
 
   function certificateState(course) {
     const wrapper = element("div", "certificate-state");
@@ -612,17 +548,13 @@
     fact(list, "Región", course.region && course.region.name);
     fact(list, "Fecha Inicio", day(course.start_date));
     fact(list, "Fecha Término", day(course.end_date));
-    fact(list, "Empresa", party(course.company));
+    fact(list, "Empresa", nameWithRut(course.company));
     fact(list, "Horas Acreditadas", course.accredited_hours);
     fact(list, "Cupos", course.quotas);
-    fact(list, "OTEC", party(course.institution));
-    fact(list, "OTIC", course.otic ? party(course.otic) : "Sin OTIC");
+    fact(list, "OTEC", nameWithRut(course.institution));
+    fact(list, "OTIC", course.otic ? nameWithRut(course.otic) : "Sin OTIC");
     fact(list, "Acción Relacionada", course.related_action);
-    const state = element("div", "facts__item facts__item--wide");
-    const dd = element("dd", "facts__value");
-    dd.append(certificateState(course));
-    state.append(element("dt", "facts__term", "Estado Certificado"), dd);
-    list.append(state);
+    fact(list, "Estado Certificado", certificateState(course), true);
   }
 
   function renderAnnulments(annulments) {
@@ -669,12 +601,7 @@
         tag(count === 1 ? "1 marca incompleta" : `${count} marcas incompletas`, "warning"),
       );
     }
-    // The mark goes before the number, so that the numbers stay aligned on the right.
-    const percent = element("td", "numeric nowrap");
-    if (participant.below_minimum && minimum !== null && minimum !== undefined) {
-      percent.append(tag(`Bajo ${minimum} %`, "below"), document.createTextNode(" "));
-    }
-    percent.append(element("span", "percent", `${participant.attendance_percent} %`));
+    const percent = percentCell(participant.attendance_percent, participant.below_minimum, minimum);
     const link = element("a", "link", "Ver");
     link.href = `#/curso/${encodeURIComponent(code)}/participante/${encodeURIComponent(compactRut(participant.rut))}`;
     link.append(hiddenText(` asistencia de ${participant.name}`));
@@ -684,15 +611,7 @@
 
   function renderParticipants(code, data) {
     const minimum = data.minimum_percent;
-    const below = byId("participantes-bajo-minimo");
-    below.hidden = minimum === null || minimum === undefined || !data.total;
-    if (!below.hidden) {
-      const count = data.below_minimum_total || 0;
-      if (count === 0) below.textContent = `Todos los participantes tienen ${minimum} % o más de asistencia.`;
-      else if (count === 1) below.textContent = `1 participante bajo el ${minimum} % de asistencia`;
-      else below.textContent = `${count} participantes bajo el ${minimum} % de asistencia`;
-      below.classList.toggle("below-summary--alert", count > 0);
-    }
+    showBelowMinimum(byId("participantes-bajo-minimo"), minimum, data.below_minimum_total || 0, data.total);
     const table = byId("participantes-tabla-contenedor");
     const nav = byId("paginas-participantes");
     if (!data.total) {
@@ -721,16 +640,11 @@
   async function loadParticipants(code, page, pageSize) {
     const generation = view.generation;
     const request = ++view.requests;
-    setStatus("participantes-estado", MESSAGES.loading);
-    const result = await window.GCA.api("GET", participantsPath(code, page, pageSize));
-    if (generation !== view.generation || request !== view.requests) return;
-    if (result.status === 200 && result.data) {
-      view.participantsPaging[code] = { page: result.data.page, pageSize: result.data.page_size };
-      renderParticipants(code, result.data);
-      return;
-    }
-    const message = failure(result);
-    if (message) setStatus("participantes-estado", message, "error");
+    const isCurrent = () => generation === view.generation && request === view.requests;
+    const data = await load(participantsPath(code, page, pageSize), "participantes-estado", isCurrent);
+    if (!data) return;
+    view.participantsPaging[code] = { page: data.page, pageSize: data.page_size };
+    renderParticipants(code, data);
   }
 
   async function showCourse(code) {
@@ -741,12 +655,12 @@
     back.hidden = false;
     byId("vista-curso").hidden = false;
     byId("curso-cuerpo").hidden = true;
-    setStatus("curso-estado", MESSAGES.loading);
+    setStatus("curso-estado", messages.loading);
     setStatus("asistencia-total-estado", "");
     const paging = view.participantsPaging[code] || { page: 1, pageSize: PAGE_SIZES[0] };
     const [detail, participants] = await Promise.all([
-      window.GCA.api("GET", `/api/courses/${encodeURIComponent(code)}`),
-      window.GCA.api("GET", participantsPath(code, paging.page, paging.pageSize)),
+      api("GET", `/api/courses/${encodeURIComponent(code)}`),
+      api("GET", participantsPath(code, paging.page, paging.pageSize)),
     ]);
     if (generation !== view.generation) return;
     if (detail.status !== 200 || !detail.data) {
@@ -842,17 +756,10 @@
     back.hidden = false;
     byId("vista-participante").hidden = false;
     byId("participante-cuerpo").hidden = true;
-    setStatus("participante-estado", MESSAGES.loading);
     setStatus("bajar-asistencia-estado", "");
     const path = `/api/courses/${encodeURIComponent(code)}/participants/${encodeURIComponent(rut)}/sessions`;
-    const result = await window.GCA.api("GET", path);
-    if (generation !== view.generation) return;
-    if (result.status !== 200 || !result.data) {
-      const message = failure(result);
-      if (message) setStatus("participante-estado", message, "error");
-      return;
-    }
-    const data = result.data;
+    const data = await load(path, "participante-estado", () => generation === view.generation);
+    if (!data) return;
     renderParticipantFacts(data);
     const items = Array.isArray(data.items) ? data.items : [];
     view.sessions = { code, rut, items, page: 1, pageSize: PAGE_SIZES[0] };
@@ -883,8 +790,8 @@
     view.courseCode = null;
     view.sessions = null;
     hideAll();
-    window.GCA.clearErrors(SEARCH_FORM);
-    if (!principal || principal.profile === OFFICER_PROFILE || !route) return;
+    clearErrors(SEARCH_FORM);
+    if (!principal || isOfficer(principal) || !route) return;
     if (route.name === "course") showCourse(route.courseCode);
     else if (route.name === "participant") showParticipant(route.courseCode, route.rut);
     else if (route.name === "home") showSearch();

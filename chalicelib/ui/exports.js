@@ -10,12 +10,10 @@
 (() => {
   "use strict";
 
-  const OFFICER_PROFILE = "SENCE_OFFICER";
   const PAGE_SIZE = 30; // about a month of one region; older days come with "Mostrar …"
   const CHILE = "America/Santiago";
 
   const MESSAGES = {
-    loading: "Cargando…",
     empty: "Aún no hay exportaciones.",
     preparing: "Preparando la descarga…",
     listFailed: "No fue posible obtener las exportaciones nocturnas.",
@@ -27,39 +25,25 @@
   const view = { generation: 0, principal: null, items: [], shown: 0 };
 
   const byId = (id) => document.getElementById(id);
+  const {
+    element,
+    cell,
+    setCaption,
+    fillCardTable,
+    setStatus,
+    setBusy,
+    isBusy,
+    failure,
+    followDownload,
+    showErrors,
+    clearErrors,
+    isOfficer,
+    regionNames,
+    api,
+    messages,
+  } = window.GCA;
 
   // ------------------------------------------------------------------ small helpers
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function cell(content, className) {
-    const td = element("td", className);
-    if (content instanceof Node) td.append(content);
-    else td.textContent = content === null || content === undefined || content === "" ? "—" : String(content);
-    return td;
-  }
-
-  function setStatus(id, message, kind) {
-    const status = byId(id);
-    status.textContent = message || "";
-    status.classList.toggle("status-line--error", kind === "error");
-    status.classList.toggle("status-line--empty", kind === "empty");
-    status.hidden = !message;
-  }
-
-  function setBusy(button, busy) {
-    button.setAttribute("aria-disabled", busy ? "true" : "false");
-    button.classList.toggle("button--busy", busy);
-  }
-
-  function isBusy(button) {
-    return button.getAttribute("aria-disabled") === "true";
-  }
 
   /** 2026-11-28 → 28-11-2026 (the day the export covers, already a Chilean calendar day). */
   function dashDay(iso) {
@@ -104,33 +88,19 @@
     return `${decimal.format(size / (1024 * 1024))} MB`;
   }
 
-  function regionNames() {
-    const regions = (view.principal && view.principal.regions) || [];
-    return regions.map((region) => region.name).join(", ") || "su región";
-  }
-
-  /** The session ended (the shell sends to the login) or the message to show. */
-  function failure(result) {
-    if (result.status === 401) {
-      window.GCA.sessionExpired();
-      return null;
-    }
-    return window.GCA.apiError(result).message;
-  }
-
   function clearProblems() {
-    window.GCA.clearErrors(SUMMARY);
+    clearErrors(SUMMARY);
     document.title = document.title.replace(/^Error: /, "");
   }
 
   function showProblem(message, controlId) {
     // inline=false: the message is not about a field; its link takes the focus to what can try again.
-    window.GCA.showErrors(SUMMARY, [{ input: controlId, message, inline: false }]);
+    showErrors(SUMMARY, [{ input: controlId, message, inline: false }]);
   }
 
   // ------------------------------------------------------------------ the list
 
-  function exportRow(item, index, headers) {
+  function exportRow(item, index) {
     const region = item.region || {};
     const day = dashDay(item.day);
     const row = element("tr");
@@ -146,33 +116,21 @@
       cell(generatedAt(item.generated_at), "nowrap"),
       cell(button, "cell--action"),
     );
-    // On a phone each row becomes a card: every value says which column it belongs to.
-    [...row.cells].forEach((td, position) => {
-      if (headers[position]) td.dataset.label = headers[position];
-    });
     return row;
   }
 
   function renderRows() {
-    const table = byId("tabla-exportaciones");
-    const headers = [...table.tHead.rows[0].cells].map((th) =>
-      th.querySelector(".visually-hidden") ? "" : th.textContent.trim(),
-    );
     const shown = view.items.slice(0, view.shown);
-    table.tBodies[0].replaceChildren(...shown.map((item, index) => exportRow(item, index, headers)));
+    fillCardTable(byId("tabla-exportaciones"), shown.map(exportRow));
 
     const total = view.items.length;
-    const caption = element("span", "table__caption-text", `Exportaciones de ${regionNames()}`);
-    caption.append(
-      element(
-        "span",
-        "table__caption-detail",
-        total === 1
-          ? "1 archivo"
-          : `${shown.length === total ? total : `${shown.length} de ${total}`} archivos, el más reciente primero`,
-      ),
+    setCaption(
+      "tabla-exportaciones-leyenda",
+      `Exportaciones de ${regionNames(view.principal)}`,
+      total === 1
+        ? "1 archivo"
+        : `${shown.length === total ? total : `${shown.length} de ${total}`} archivos, el más reciente primero`,
     );
-    byId("tabla-exportaciones-leyenda").replaceChildren(caption);
 
     const rest = total - shown.length;
     byId("exportaciones-mas-grupo").hidden = rest <= 0;
@@ -197,8 +155,8 @@
     byId("exportaciones-mas-grupo").hidden = true;
     byId("exportaciones-reintentar-grupo").hidden = true;
     setStatus("descarga-exportacion-estado", "");
-    setStatus("exportaciones-estado", MESSAGES.loading);
-    const result = await window.GCA.api("GET", "/api/exports");
+    setStatus("exportaciones-estado", messages.loading);
+    const result = await api("GET", "/api/exports");
     if (generation !== view.generation) return;
     if (result.status !== 200 || !result.data || !Array.isArray(result.data.items)) {
       const message = failure(result);
@@ -231,16 +189,10 @@
     setStatus("descarga-exportacion-estado", MESSAGES.preparing);
     const generation = view.generation;
     const path = `/api/exports/${encodeURIComponent(region.code)}/${encodeURIComponent(item.day)}`;
-    const result = await window.GCA.api("GET", path);
+    const result = await api("GET", path);
     setBusy(button, false);
     if (generation !== view.generation) return;
-    const link = result.status === 200 && result.data && result.data.url;
-    if (link && /^https?:\/\//.test(link)) {
-      setStatus("descarga-exportacion-estado", `Se inició la descarga de «${result.data.filename}».`);
-      // A short-lived S3 link that answers as an attachment: the page stays where it is.
-      window.location.assign(link);
-      return;
-    }
+    if (followDownload(result, "descarga-exportacion-estado")) return;
     const message = failure(result);
     if (message === null) return;
     setStatus("descarga-exportacion-estado", "");
@@ -256,7 +208,7 @@
     view.items = [];
     view.shown = 0;
     byId("vista-exportaciones").hidden = true;
-    if (!principal || principal.profile !== OFFICER_PROFILE || !route || route.name !== "home") return;
+    if (!isOfficer(principal) || !route || route.name !== "home") return;
     showExports();
   }
 

@@ -1,7 +1,8 @@
 """End-to-end: moto, the demo data, the API and the SQS poller each in a real process, driven by
 Debian's Chromium. Emails are files in the outbox folder (the `outbox` fixture). A test may restart the
 API server and the poller (`restart_services`, `local_services`) or run a `devtools` command with the
-stack's environment (`stack_env`).
+stack's environment (`stack_env`). The steps that several journeys take in the browser (log in, search a
+course, read a fact, keep a download, take screenshots) are at the end of this file.
 
 Nothing here changes this process's environment: the integration tests of the same run use their
 own moto through AWS_ENDPOINT_URL, so the stack below gets its endpoint only through `env=`.
@@ -10,15 +11,20 @@ own moto through AWS_ENDPOINT_URL, so the stack below gets its endpoint only thr
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect, sync_playwright
 
 from devtools.local_stack import LOCAL_ENV, free_port, start_moto, stop, wait_for_http
+from tests.e2e.api import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GCA_CHROMIUM", "/usr/bin/chromium")
@@ -36,6 +42,8 @@ LOAD_DEMO_DATA = (
     "bootstrap(); load_demo_data()"
 )
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SHOTS = os.environ.get("GCA_UI_SHOTS")
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -195,9 +203,9 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A fresh browser context per test (empty sessionStorage); fails on script errors and CSP violations."""
+@contextmanager
+def _watched_page(browser: Browser, base_url: str, who: str) -> Iterator[Page]:
+    """A page in a browser context of its own (empty sessionStorage); fails on script errors and CSP violations."""
     # Downloads (the Excel files) are accepted: Playwright's default, stated because the journeys rely on it.
     context = browser.new_context(base_url=base_url, locale="es-CL", viewport=DESKTOP, accept_downloads=True)
     context.set_default_timeout(15_000)
@@ -212,4 +220,110 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     new_page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     yield new_page
     context.close()
-    assert not problems, "the page reported problems:\n" + "\n".join(problems)
+    assert not problems, f"the {who} reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh browser context per test; fails on script errors and CSP violations."""
+    with _watched_page(browser, base_url, "page") as new_page:
+        yield new_page
+
+
+@pytest.fixture
+def second_page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """Another person's browser (an email client, a colleague), with its own session."""
+    with _watched_page(browser, base_url, "second page") as other:
+        yield other
+
+
+# ---------------------------------------------------------------------- steps shared by the journeys
+
+
+def log_in(page: Page, rut: str, password: str = PASSWORD) -> None:
+    """Fills "Autenticación de Usuarios." and presses Ingresar."""
+    page.get_by_label("RUT").fill(rut)
+    page.get_by_label("Clave").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+
+
+def choose_profile(page: Page, profile: str | None = None, institution: str | None = None) -> None:
+    """On "Selección de Perfil / Institución.", chooses (or keeps the only choice) and presses Seleccionar."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Selección de Perfil / Institución.")
+    if profile:
+        page.get_by_label("Perfiles").select_option(label=profile)
+    if institution:
+        page.get_by_label("Instituciones").select_option(label=institution)
+    page.get_by_role("button", name="Seleccionar").click()
+
+
+def enter(
+    page: Page, rut: str, profile: str | None = None, institution: str | None = None, home: str = "Cursos."
+) -> None:
+    """Logs in and chooses the profile (a single-profile user keeps the only choice)."""
+    page.goto("/")
+    log_in(page, rut)
+    choose_profile(page, profile, institution)
+    expect(page.get_by_role("heading", level=1)).to_have_text(home)
+
+
+def search_by_course_code(page: Page, code: str) -> None:
+    page.get_by_role("combobox", name="Programa").select_option(label="Impulsa Personas")
+    page.get_by_role("combobox", name="Criterio").select_option(label="Código Curso")
+    page.get_by_role("textbox", name="Código Curso").fill(code)
+    page.get_by_role("button", name="Buscar").click()
+
+
+def value_of(container: Locator, term: str) -> Locator:
+    """The <dd> of a <dt> in a description list."""
+    term_cell = container.locator("dt").filter(has_text=re.compile(f"^{re.escape(term)}$"))
+    return term_cell.locator("xpath=following-sibling::dd[1]")
+
+
+def course_fact(page: Page, term: str) -> Locator:
+    return value_of(page.get_by_role("region", name="Datos del Curso SENCE"), term)
+
+
+def requests_seen(page: Page, wanted: Callable[[Request], bool]) -> list[str]:
+    """The URLs of the requests that the page sends from now on and `wanted` picks."""
+    seen: list[str] = []
+
+    def on_request(request: Request) -> None:
+        if wanted(request):
+            seen.append(request.url)
+
+    page.on("request", on_request)
+    return seen
+
+
+def save_download(page: Page, button: Locator, folder: Path) -> Path:
+    """Clicks `button` and keeps the file it downloads in `folder`, under the name the server suggests."""
+    with page.expect_download() as started:
+        button.click()
+    saved = folder / started.value.suggested_filename
+    started.value.save_as(saved)
+    return saved
+
+
+def workbook_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """An Excel file as a user opens it: every sheet's rows by sheet name."""
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook}
+    finally:
+        workbook.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """Desktop and phone screenshots of the whole page, when GCA_UI_SHOTS names a folder."""
+    if not SHOTS:
+        return
+    folder = Path(SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    desktop = page.viewport_size
+    page.screenshot(path=folder / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=folder / f"{name}-phone.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} is wider than a phone"
+    if desktop:
+        page.set_viewport_size(desktop)

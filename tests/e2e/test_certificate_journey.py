@@ -10,21 +10,28 @@ Set GCA_UI_SHOTS=<folder> to keep desktop and phone screenshots of every screen 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect
+from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
+
+from tests.e2e.conftest import (
+    course_fact,
+    enter,
+    requests_seen,
+    save_download,
+    search_by_course_code,
+    shot,
+    value_of,
+)
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo1234"
 NATIONAL_ADMIN = "CAPACITADOR - ADMINISTRADOR NACIONAL"
 SOFOFA = "Fundación de Capacitación Sofofa"
 COURSE = "MANEJO DE HERRAMIENTAS EMPRESARIALES"
@@ -36,57 +43,13 @@ ACCEPT_WARNING = (
     '"Acepto emitir el certificado", el curso se cerrará por lo cual no podrá realizar cambios posteriores.'
 )
 REASON = "Se informó un N° de factura equivocado (123); la factura correcta es la 124."
-SHOTS = os.environ.get("GCA_UI_SHOTS")
-PHONE = {"width": 390, "height": 844}
 
 
 # ---------------------------------------------------------------------- steps
 
 
-def enter(
-    page: Page, rut: str, profile: str | None = None, institution: str | None = None, home: str = "Cursos."
-) -> None:
-    """Logs in and chooses the profile (a single-profile user keeps the only choice)."""
-    page.goto("/")
-    page.get_by_label("RUT").fill(rut)
-    page.get_by_label("Clave").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Selección de Perfil / Institución.")
-    if profile:
-        page.get_by_label("Perfiles").select_option(label=profile)
-    if institution:
-        page.get_by_label("Instituciones").select_option(label=institution)
-    page.get_by_role("button", name="Seleccionar").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(home)
-
-
-def shot(page: Page, name: str) -> None:
-    """Desktop and phone screenshots of the whole page, when GCA_UI_SHOTS names a folder."""
-    if not SHOTS:
-        return
-    folder = Path(SHOTS)
-    folder.mkdir(parents=True, exist_ok=True)
-    desktop = page.viewport_size
-    page.screenshot(path=folder / f"cert-{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=folder / f"cert-{name}-phone.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} is wider than a phone"
-    if desktop:
-        page.set_viewport_size(desktop)
-
-
 def heading(page: Page) -> Locator:
     return page.get_by_role("heading", level=1)
-
-
-def value_of(container: Locator, term: str) -> Locator:
-    """The <dd> of a <dt> in a description list."""
-    term_cell = container.locator("dt").filter(has_text=re.compile(f"^{re.escape(term)}$"))
-    return term_cell.locator("xpath=following-sibling::dd[1]")
-
-
-def course_fact(page: Page, term: str) -> Locator:
-    return value_of(page.get_by_role("region", name="Datos del Curso SENCE"), term)
 
 
 def open_course(page: Page, code: str) -> None:
@@ -106,23 +69,13 @@ def preview_for(page: Page, invoice: str) -> None:
 
 def certificate_posts(page: Page) -> list[str]:
     """The acceptances the page sends (POST …/certificate, not the preview)."""
-    seen: list[str] = []
-
-    def on_request(request: Request) -> None:
-        if request.method == "POST" and request.url.endswith("/certificate"):
-            seen.append(request.url)
-
-    page.on("request", on_request)
-    return seen
+    return requests_seen(page, lambda request: request.method == "POST" and request.url.endswith("/certificate"))
 
 
 def pdf_text(page: Page, button: str, folder: Path) -> tuple[str, str]:
-    with page.expect_download() as started:
-        page.get_by_role("button", name=button).click()
-    saved = folder / started.value.suggested_filename
-    started.value.save_as(saved)
+    saved = save_download(page, page.get_by_role("button", name=button), folder)
     text = "\n".join(page_.extract_text() or "" for page_ in PdfReader(saved).pages)
-    return started.value.suggested_filename, text
+    return saved.name, text
 
 
 def review_link(outbox: Path, number: str, course: str, timeout: float = 15.0) -> str:
@@ -142,25 +95,6 @@ def review_link(outbox: Path, number: str, course: str, timeout: float = 15.0) -
         time.sleep(0.25)
 
 
-@pytest.fixture
-def second_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """Another person's browser (an email client, a colleague), with its own session."""
-    context = browser.new_context(base_url=base_url, locale="es-CL", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    problems: list[str] = []
-    other = context.new_page()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    other.on("console", on_console)
-    other.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    yield other
-    context.close()
-    assert not problems, "the second page reported problems:\n" + "\n".join(problems)
-
-
 # ---------------------------------------------------------------------- journeys
 
 
@@ -168,10 +102,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     page: Page, second_page: Page, outbox: Path, tmp_path: Path
 ) -> None:
     enter(page, "111111111", NATIONAL_ADMIN, SOFOFA)
-    page.get_by_role("combobox", name="Programa").select_option(label="Impulsa Personas")
-    page.get_by_role("combobox", name="Criterio").select_option(label="Código Curso")
-    page.get_by_role("textbox", name="Código Curso").fill("5115263")
-    page.get_by_role("button", name="Buscar").click()
+    search_by_course_code(page, "5115263")
     page.get_by_role("link", name="Pendiente de Emitir").click()
     expect(course_fact(page, "Estado Certificado")).to_have_text("Pendiente de Emitir")
     expect(page.get_by_role("button", name="Solicitud Anulación Certificado")).to_be_hidden()
@@ -182,7 +113,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     page.get_by_role("button", name="Emitir Certificado").click()
     summary = page.get_by_role("alert", name="Hay un problema")
     expect(summary.get_by_role("link")).to_have_text(["Ingrese el N° de factura / Orden de compra."])
-    shot(page, "factura-error")
+    shot(page, "cert-factura-error")
     page.get_by_label("N° de factura / Orden de Compra").fill("123")
     page.get_by_role("button", name="Emitir Certificado").click()
 
@@ -208,7 +139,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(value_of(validate, "Nombre del Emisor del Certificado")).to_have_text("KARIN LAURINA SUÁREZ OSORIO")
     expect(value_of(validate, "Rut del Emisor del Certificado")).to_have_text("11.111.111-1")
     expect(page.get_by_text(re.compile("^NOTA: Antes de emitir el certificado"))).to_be_visible()
-    shot(page, "aceptar")
+    shot(page, "cert-aceptar")
 
     # A colleague reaches the same step at the same time (to see who wins).
     enter(second_page, "222222222")
@@ -224,7 +155,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     code_text = page.get_by_text(re.compile(r"^Código de verificación: [A-Z0-9]{12}$"))
     verification_code = code_text.inner_text().rsplit(" ", 1)[-1]
     assert len(posts) == 1, posts
-    shot(page, "emitido")
+    shot(page, "cert-emitido")
 
     filename, text = pdf_text(page, "Ver certificado (PDF)", tmp_path)
     assert filename == f"certificado-{number}.pdf"
@@ -243,7 +174,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Emitido")
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° {number}")
     expect(page.get_by_role("button", name="Generar Certificado")).to_be_hidden()
-    shot(page, "curso-emitido")
+    shot(page, "cert-curso-emitido")
     page.reload()
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° {number}")
     expect(page.get_by_role("button", name="Solicitud Anulación Certificado")).to_be_visible()
@@ -261,14 +192,14 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(value_of(issued, "N° de factura")).to_have_text("123")
     expect(value_of(issued, "Nombre de la actividad")).to_have_text(COURSE)
     expect(page.get_by_role("table", name="Listado de Participantes")).to_contain_text("8.808.603-1")
-    shot(page, "anular")
+    shot(page, "cert-anular")
     page.get_by_role("button", name="Envía Solicitud").click()
     expect(summary.get_by_role("link")).to_have_text(["Ingrese el motivo de la anulación."])
     page.get_by_label("Motivo de la Anulación").fill("Error")
     expect(page.get_by_text("Le quedan 1995 caracteres")).to_be_visible()
     page.get_by_role("button", name="Envía Solicitud").click()
     expect(summary.get_by_role("link")).to_have_text(["El motivo de la anulación debe tener al menos 10 caracteres."])
-    shot(page, "anular-error")
+    shot(page, "cert-anular-error")
     page.get_by_label("Motivo de la Anulación").fill(REASON)
     filename, text = pdf_text(page, "Descargar Certificado", tmp_path)
     assert f"Certificado N° {number}" in text
@@ -279,7 +210,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(page.get_by_role("button", name="Solicitud Anulación Certificado")).to_be_hidden()
     history = page.get_by_role("table", name="Historial de solicitudes de anulación")
     expect(history.locator("tbody tr").filter(has_text=REASON)).to_contain_text("Pendiente")
-    shot(page, "curso-pendiente-validacion")
+    shot(page, "cert-curso-pendiente-validacion")
 
     # The Dirección Regional's email: its link only shows the request; the buttons decide.
     link = review_link(outbox, number, "5115263")
@@ -288,12 +219,12 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(second_page.get_by_text(REASON)).to_be_visible()
     expect(second_page.get_by_role("button", name="Aprobar")).to_be_visible()
     expect(second_page.get_by_role("button", name="Rechazar")).to_be_visible()
-    shot(second_page, "revision")
+    shot(second_page, "cert-revision")
     page.reload()
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Pendiente de Validación")
     second_page.get_by_role("button", name="Aprobar").click()
     expect(second_page.get_by_role("status")).to_contain_text("aprobada")
-    shot(second_page, "revision-resuelta")
+    shot(second_page, "cert-revision-resuelta")
 
     page.reload()
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Aprobado para Re-emisión")
@@ -306,7 +237,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     second_page.goto(f"/verificar/{number}?code={verification_code}")
     expect(second_page.get_by_role("heading", level=1)).to_have_text(f"Certificado N° {number}")
     expect(second_page.get_by_role("heading", name="Certificado ANULADO")).to_be_visible()
-    shot(second_page, "verificar-anulado")
+    shot(second_page, "cert-verificar-anulado")
 
     # Aprobado para Re-emisión: a new certificate, with the next number.
     preview_for(page, "124")
@@ -349,7 +280,7 @@ def test_regional_officer_rejects_the_request_of_course_5115260(page: Page) -> N
     expect(request).to_contain_text(SOFOFA)
     expect(request).to_contain_text("KARIN LAURINA SUÁREZ OSORIO")
     number = request.locator("td").first.inner_text()
-    shot(page, "bandeja")
+    shot(page, "cert-bandeja")
 
     request.get_by_role("link", name=re.compile("^Revisar")).click()
     expect(heading(page)).to_have_text("Revisión de la solicitud de anulación.")
@@ -357,7 +288,7 @@ def test_regional_officer_rejects_the_request_of_course_5115260(page: Page) -> N
     expect(page.get_by_role("region", name="Datos del Certificado Emitido")).to_contain_text("N° de factura")
     expect(page.get_by_role("table", name="Listado de Participantes").locator("tbody tr").first).to_be_visible()
     page.get_by_label("Comentario").fill("El N° de factura del certificado es correcto.")
-    shot(page, "solicitud")
+    shot(page, "cert-solicitud")
 
     # The choice is confirmed on the page; "Cancelar" goes back.
     page.get_by_role("button", name="Rechazar").click()
@@ -366,7 +297,7 @@ def test_regional_officer_rejects_the_request_of_course_5115260(page: Page) -> N
     confirm.get_by_role("button", name="Cancelar").click()
     expect(confirm).to_be_hidden()
     page.get_by_role("button", name="Rechazar").click()
-    shot(page, "solicitud-confirmar")
+    shot(page, "cert-solicitud-confirmar")
     confirm.get_by_role("button", name="Sí, rechazar").click()
 
     expect(heading(page)).to_have_text("Solicitudes de anulación.")

@@ -11,12 +11,19 @@ import re
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
-from playwright.sync_api import Locator, Page, Request, expect
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import (
+    course_fact,
+    enter,
+    requests_seen,
+    save_download,
+    search_by_course_code,
+    workbook_rows,
+)
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo1234"
 NATIONAL_ADMIN = "CAPACITADOR - ADMINISTRADOR NACIONAL"
 FACILITATOR = "CAPACITADOR - FACILITADOR"
 SOFOFA = "Fundación de Capacitación Sofofa"
@@ -33,23 +40,6 @@ GRACE_NOTE = (
 # ---------------------------------------------------------------------- steps
 
 
-def enter(
-    page: Page, rut: str, profile: str | None = None, institution: str | None = None, home: str = "Cursos."
-) -> None:
-    """Logs in and chooses the profile (a single-profile user keeps the only choice)."""
-    page.goto("/")
-    page.get_by_label("RUT").fill(rut)
-    page.get_by_label("Clave").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Selección de Perfil / Institución.")
-    if profile:
-        page.get_by_label("Perfiles").select_option(label=profile)
-    if institution:
-        page.get_by_label("Instituciones").select_option(label=institution)
-    page.get_by_role("button", name="Seleccionar").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(home)
-
-
 def search(page: Page, program: str, criterion: str, **fields: str) -> None:
     page.get_by_role("combobox", name="Programa").select_option(label=program)
     page.get_by_role("combobox", name="Criterio").select_option(label=criterion)
@@ -58,21 +48,8 @@ def search(page: Page, program: str, criterion: str, **fields: str) -> None:
     page.get_by_role("button", name="Buscar").click()
 
 
-def search_by_course_code(page: Page, code: str) -> None:
-    page.get_by_role("combobox", name="Programa").select_option(label="Impulsa Personas")
-    page.get_by_role("combobox", name="Criterio").select_option(label="Código Curso")
-    page.get_by_role("textbox", name="Código Curso").fill(code)
-    page.get_by_role("button", name="Buscar").click()
-
-
 def courses_table(page: Page, criterion: str) -> Locator:
     return page.get_by_role("table", name=re.compile(f"^Búsqueda realizada por el criterio : {criterion}"))
-
-
-def course_fact(page: Page, term: str) -> Locator:
-    facts = page.get_by_role("region", name="Datos del Curso SENCE")
-    term_cell = facts.locator("dt").filter(has_text=re.compile(f"^{re.escape(term)}$"))
-    return term_cell.locator("xpath=following-sibling::dd[1]")
 
 
 def records_shown(pager: Locator) -> tuple[int, int, int]:
@@ -83,31 +60,13 @@ def records_shown(pager: Locator) -> tuple[int, int, int]:
     return int(first), int(last), int(total)
 
 
-def download(page: Page, button: str, folder: Path) -> Path:
-    with page.expect_download() as started:
-        page.get_by_role("button", name=button).click()
-    saved = folder / started.value.suggested_filename
-    started.value.save_as(saved)
-    return saved
-
-
-def sheet_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return [tuple(row) for row in workbook[sheet].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+def sheet_rows(page: Page, button: str, folder: Path, sheet: str) -> list[tuple[object, ...]]:
+    """The rows of one sheet of the Excel file that `button` downloads."""
+    return workbook_rows(save_download(page, page.get_by_role("button", name=button), folder))[sheet]
 
 
 def course_requests(page: Page) -> list[str]:
-    seen: list[str] = []
-
-    def on_request(request: Request) -> None:
-        if "/api/courses" in request.url:
-            seen.append(request.url)
-
-    page.on("request", on_request)
-    return seen
+    return requests_seen(page, lambda request: "/api/courses" in request.url)
 
 
 # ---------------------------------------------------------------------- journeys
@@ -163,7 +122,7 @@ def test_national_administrator_reviews_the_attendance_of_course_5115001(page: P
     note = 'Para revisar la asistencia total hacer clic sobre el botón "Descargar Asistencia Total".'
     expect(page.get_by_text(note)).to_be_visible()
 
-    total = sheet_rows(download(page, "Descargar Asistencia Total", tmp_path), "Asistencia Total")
+    total = sheet_rows(page, "Descargar Asistencia Total", tmp_path, "Asistencia Total")
     assert total[0][:3] == ("RUT Participante", "Nombre Participante", "Porcentaje Asistencia")
     assert any(row[:3] == ("8.808.603-1", RIGOBERTO, 29) for row in total[1:]), total
 
@@ -182,7 +141,7 @@ def test_national_administrator_reviews_the_attendance_of_course_5115001(page: P
     expect(sessions.first.locator("td")).to_have_text([*first_session, "18:36:46", "00:00:41"])
     expect(page.locator("#paginas-sesiones").get_by_role("status")).to_have_text("Mostrando registros 1 a 3 de 3")
 
-    record = sheet_rows(download(page, "Bajar Asistencia", tmp_path), "Registro de Asistencia")
+    record = sheet_rows(page, "Bajar Asistencia", tmp_path, "Registro de Asistencia")
     column = record[0].index("Duración Participante")
     assert [row[column] for row in record[1:]] == ["00:00:41", "02:20:05", "00:00:09"]
 
@@ -208,7 +167,7 @@ def test_national_administrator_reviews_the_attendance_of_course_5115001(page: P
     expect(by_date.locator("tbody tr")).to_have_count(min(20, found) - 10)
     expect(pager.get_by_label("Ir a página")).to_have_value("2")
 
-    listed = sheet_rows(download(page, "Exportar a Excel", tmp_path), "Listado de Cursos SENCE")
+    listed = sheet_rows(page, "Exportar a Excel", tmp_path, "Listado de Cursos SENCE")
     assert listed[0][0] == "Código Curso"
     assert len(listed) - 1 == found
 

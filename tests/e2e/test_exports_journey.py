@@ -10,7 +10,6 @@ courses in Región Metropolitana, which no other journey touches.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -21,22 +20,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.api import austral_token, call, issue, pending_courses, session_token
+from tests.e2e.conftest import log_in, save_download, shot, workbook_rows
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILE = ZoneInfo("America/Santiago")
-PASSWORD = "demo1234"
 OFFICER_PROFILE = "SENCE - DIRECCIÓN REGIONAL"
 METROPOLITANA = "Región Metropolitana"
 VALPARAISO = "Región de Valparaíso"
 QUIET_DAY = date(2015, 1, 1)  # long before any demo course: nothing was issued or annulled
-SHOTS = os.environ.get("GCA_UI_SHOTS")
-PHONE = {"width": 390, "height": 844}
 
 
 # ---------------------------------------------------------------------- steps
@@ -59,26 +55,9 @@ def run_export(env: dict[str, str], day: date) -> dict[str, Any]:
     return summary
 
 
-def shot(page: Page, name: str) -> None:
-    """Desktop and phone screenshots of the whole page, when GCA_UI_SHOTS names a folder."""
-    if not SHOTS:
-        return
-    folder = Path(SHOTS)
-    folder.mkdir(parents=True, exist_ok=True)
-    desktop = page.viewport_size
-    page.screenshot(path=folder / f"exports-{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=folder / f"exports-{name}-phone.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} is wider than a phone"
-    if desktop:
-        page.set_viewport_size(desktop)
-
-
 def enter_as_officer(page: Page, rut: str) -> None:
     page.goto("/")
-    page.get_by_label("RUT").fill(rut)
-    page.get_by_label("Clave").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
+    log_in(page, rut)
     expect(page.get_by_label("Perfiles")).to_have_value("SENCE_OFFICER")
     expect(page.get_by_label("Perfiles").locator("option:checked")).to_have_text(OFFICER_PROFILE)
     page.get_by_role("button", name="Seleccionar").click()
@@ -94,17 +73,9 @@ def exports_table(page: Page, region: str) -> Locator:
 def download_rows(page: Page, table: Locator, day: date, folder: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Descargar → the workbook as a user opens it: every sheet's rows by sheet name."""
     label = day.strftime("%d-%m-%Y")
-    with page.expect_download() as started:
-        table.get_by_role("button", name=f"Descargar la exportación del {label}").click()
-    download = started.value
-    assert download.suggested_filename.endswith(f"{day.isoformat()}.xlsx"), download.suggested_filename
-    saved = folder / download.suggested_filename
-    download.save_as(saved)
-    workbook = load_workbook(saved, read_only=True)
-    try:
-        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook}
-    finally:
-        workbook.close()
+    saved = save_download(page, table.get_by_role("button", name=f"Descargar la exportación del {label}"), folder)
+    assert saved.name.endswith(f"{day.isoformat()}.xlsx"), saved.name
+    return workbook_rows(saved)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +117,7 @@ def test_officer_downloads_the_export_with_the_certificate_issued_today(
     days = [text.strip() for text in table.locator("tbody tr td:first-child").all_inner_texts()]
     as_dates = [datetime.strptime(text, "%d-%m-%Y").date() for text in days]
     assert as_dates == sorted(as_dates, reverse=True), days
-    shot(page, "oficial-metropolitana")
+    shot(page, "exports-oficial-metropolitana")
 
     sheets = download_rows(page, table, day, tmp_path)
     expect(page.get_by_role("status").filter(has_text="Se inició la descarga")).to_contain_text(
@@ -181,7 +152,7 @@ def test_officer_of_another_region_does_not_see_the_metropolitana_file(
     expect(table).not_to_contain_text(METROPOLITANA)
     regions = table.locator("tbody tr td:nth-child(2)").all_inner_texts()
     assert regions and set(regions) == {VALPARAISO}, regions
-    shot(page, "oficial-valparaiso")
+    shot(page, "exports-oficial-valparaiso")
 
     # Nor can it be asked for by its address.
     token = session_token(base_url, "151515150", "SENCE_OFFICER", "61.531.000-K")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.api import PASSWORD
+from tests.e2e.conftest import choose_profile, log_in, requests_seen
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo1234"
 KARIN = "KARIN LAURINA SUÁREZ OSORIO"
 NATIONAL_ADMIN = "CAPACITADOR - ADMINISTRADOR NACIONAL"
 FACILITATOR = "CAPACITADOR - FACILITADOR"
@@ -27,19 +29,6 @@ def open_login(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Autenticación de Usuarios.")
 
 
-def log_in(page: Page, rut: str, password: str) -> None:
-    page.get_by_label("RUT").fill(rut)
-    page.get_by_label("Clave").fill(password)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def choose_profile(page: Page, profile: str, institution: str) -> None:
-    expect(page.get_by_role("heading", level=1)).to_have_text("Selección de Perfil / Institución.")
-    page.get_by_label("Perfiles").select_option(label=profile)
-    page.get_by_label("Instituciones").select_option(label=institution)
-    page.get_by_role("button", name="Seleccionar").click()
-
-
 def expect_home(page: Page, name: str, profile: str, institution: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Cursos.")
     greeting = page.locator("#saludo")
@@ -50,14 +39,7 @@ def expect_home(page: Page, name: str, profile: str, institution: str) -> None:
 
 
 def login_requests(page: Page) -> list[str]:
-    seen: list[str] = []
-
-    def on_request(request: Request) -> None:
-        if "/api/auth/login" in request.url:
-            seen.append(request.url)
-
-    page.on("request", on_request)
-    return seen
+    return requests_seen(page, lambda request: "/api/auth/login" in request.url)
 
 
 def test_login_page_shows_the_manuals_words(page: Page) -> None:
