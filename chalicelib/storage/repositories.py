@@ -454,6 +454,21 @@ def region_day(region_code: str, moment: datetime) -> str:
     return f"{region_code}#{moment.astimezone(CHILE).date().isoformat()}"
 
 
+def _move_course(transaction: TransactWrite, course: Course, new_state: CertificateState, condition: Any) -> None:
+    """The course to `new_state` inside `transaction`, on `condition`: its state-index key moves with
+    it, and its version counts the change (an issue and an LCE push each check it)."""
+    keys = course_index_keys(replace(course, certificate_state=new_state))
+    transaction.update(
+        CourseModel(course.course_code),
+        actions=[
+            CourseModel.certificate_state.set(new_state.value),
+            CourseModel.inst_program_state.set(keys["inst_program_state"]),
+            CourseModel.version.add(1),
+        ],
+        condition=condition,
+    )
+
+
 class CertificateRepository:
     """Certificates, their gapless counter, and the one transaction that issues them."""
 
@@ -461,22 +476,18 @@ class CertificateRepository:
         from ..domain.issuing import CounterConflictError, CourseChangedError
 
         counter = CounterModel(counter_key(certificate.institution_rut, certificate.number.year))
-        issued = CertificateState.ISSUED
-        index_keys = course_index_keys(replace(course, certificate_state=issued))
         counter_condition = (
             CounterModel.value.does_not_exist() if expected_sequence == 0 else CounterModel.value == expected_sequence
         )
         course_condition = CourseModel.certificate_state.is_in(
             CertificateState.PENDING.value, CertificateState.REISSUE_APPROVED.value
         ) & (CourseModel.version == course.version)
-        audit = AuditModel(
+        audit = _audit_item(
             f"COURSE#{course.course_code}",
-            f"{_iso(certificate.issued_at)}#{uuid.uuid4().hex}",
-            action="certificate_issued",
-            actor_rut=certificate.accepted_by_rut.compact(),
-            actor_name=certificate.accepted_by_name,
-            at=_iso(certificate.issued_at),
-            detail={"number": str(certificate.number), "invoice_number": certificate.invoice_number},
+            "certificate_issued",
+            certificate.issued_at,
+            (certificate.accepted_by_rut, certificate.accepted_by_name),
+            {"number": str(certificate.number), "invoice_number": certificate.invoice_number},
         )
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -486,15 +497,7 @@ class CertificateRepository:
                 transaction.save(
                     certificate_item(certificate, course), condition=CertificateModel.number.does_not_exist()
                 )
-                transaction.update(
-                    CourseModel(course.course_code),
-                    actions=[
-                        CourseModel.certificate_state.set(issued.value),
-                        CourseModel.inst_program_state.set(index_keys["inst_program_state"]),
-                        CourseModel.version.add(1),
-                    ],
-                    condition=course_condition,
-                )
+                _move_course(transaction, course, CertificateState.ISSUED, course_condition)
                 transaction.save(audit)
         except TransactWriteError as error:
             codes = [reason.code if reason else None for reason in error.cancellation_reasons]
@@ -612,24 +615,19 @@ class AnnulmentRepository:
     def commit_request(self, request: AnnulmentRequest, course: Course, at: datetime) -> None:
         item = annulment_item(request)
         item.outbox_status = OUTBOX_REQUESTED
-        new_state = CertificateState.ANNULMENT_REQUESTED
-        keys = course_index_keys(replace(course, certificate_state=new_state))
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(item, condition=AnnulmentModel.request_id.does_not_exist())
-                transaction.update(
-                    CourseModel(course.course_code),
-                    actions=[
-                        CourseModel.certificate_state.set(new_state.value),
-                        CourseModel.inst_program_state.set(keys["inst_program_state"]),
-                        CourseModel.version.add(1),
-                    ],
-                    condition=(CourseModel.certificate_state == course.certificate_state.value)
+                _move_course(
+                    transaction,
+                    course,
+                    CertificateState.ANNULMENT_REQUESTED,
+                    (CourseModel.certificate_state == course.certificate_state.value)
                     & (CourseModel.version == course.version),
                 )
                 transaction.save(
                     _audit_item(
-                        course.course_code,
+                        f"COURSE#{course.course_code}",
                         "annulment_requested",
                         at,
                         (request.requested_by_rut, request.requested_by_name),
@@ -651,7 +649,6 @@ class AnnulmentRepository:
         course = CourseRepository().get(request.course_code)
         if course is None:
             raise StateConflictError(ALREADY_DECIDED)
-        keys = course_index_keys(replace(course, certificate_state=new_state))
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -667,14 +664,11 @@ class AnnulmentRepository:
                     ],
                     condition=AnnulmentModel.status == AnnulmentStatus.PENDING.value,
                 )
-                transaction.update(
-                    CourseModel(request.course_code),
-                    actions=[
-                        CourseModel.certificate_state.set(new_state.value),
-                        CourseModel.inst_program_state.set(keys["inst_program_state"]),
-                        CourseModel.version.add(1),
-                    ],
-                    condition=CourseModel.certificate_state == CertificateState.ANNULMENT_REQUESTED.value,
+                _move_course(
+                    transaction,
+                    course,
+                    new_state,
+                    CourseModel.certificate_state == CertificateState.ANNULMENT_REQUESTED.value,
                 )
                 if certificate_annulled:
                     transaction.update(
@@ -690,7 +684,7 @@ class AnnulmentRepository:
                     )
                 transaction.save(
                     _audit_item(
-                        request.course_code,
+                        f"COURSE#{request.course_code}",
                         f"annulment_{request.status.value.lower()}",
                         request.decided_at,
                         (request.decided_by_rut, request.decided_by_name or ""),
@@ -793,16 +787,17 @@ class CourseHistoryRepository:
 
 
 def _audit_item(
-    course_code: str, action: str, at: datetime, actor: tuple[Rut, str], detail: dict[str, Any]
+    subject: str, action: str, at: datetime, actor: tuple[Rut, str] | None, detail: dict[str, Any] | None
 ) -> AuditModel:
+    """One entry of the trail of `subject` (`COURSE#<code>`, `USER#<rut>`), alone or in a transaction."""
     return AuditModel(
-        f"COURSE#{course_code}",
+        subject,
         f"{_iso(at)}#{uuid.uuid4().hex}",
         action=action,
-        actor_rut=actor[0].compact(),
-        actor_name=actor[1],
+        actor_rut=actor[0].compact() if actor else None,
+        actor_name=actor[1] if actor else None,
         at=_iso(at),
-        detail=detail,
+        detail=detail or {},
     )
 
 
@@ -815,15 +810,7 @@ class AuditRepository:
         actor: tuple[Rut, str] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        AuditModel(
-            subject,
-            f"{_iso(at)}#{uuid.uuid4().hex}",
-            action=action,
-            actor_rut=actor[0].compact() if actor else None,
-            actor_name=actor[1] if actor else None,
-            at=_iso(at),
-            detail=detail or {},
-        ).save()
+        _audit_item(subject, action, at, actor, detail).save()
 
     def list_for(self, subject: str) -> list[dict[str, Any]]:
         return [

@@ -107,6 +107,10 @@ def test_issue_5115263_then_a_second_accept_is_409_and_the_pdf_says_it_all(clien
     again = post(client, "/api/courses/5115263/certificate", {"invoice_number": "123", "accept": True}, tokens["admin"])
     assert again.status_code == 409
     assert CourseRepository().get("5115263").certificate_state.value == "ISSUED"
+    from chalicelib.storage.repositories import AuditRepository
+
+    trail = [e for e in AuditRepository().list_for("COURSE#5115263") if e["action"] == "certificate_issued"]
+    assert [(e["actor_name"], e["detail"]["number"]) for e in trail] == [("KARIN LAURINA SUÁREZ OSORIO", number)]
 
     detail = get(client, f"/api/certificates/{number}", tokens["facilitator"]).json_body
     assert detail["state"] == "ISSUED"
