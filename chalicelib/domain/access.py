@@ -76,8 +76,7 @@ class Principal:
 
     def ensure_sees_course(self, course: Course) -> None:
         """A course outside the chosen institution (or region) does not exist for this person."""
-        if not self.profile.is_otec:
-            raise PermissionDeniedError("Su perfil no permite consultar cursos.")
+        self.ensure_otec()
         if not self.sees_course(course):
             raise NotFoundError(f"No se encontró el curso {course.course_code}.")
 

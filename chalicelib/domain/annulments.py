@@ -240,7 +240,7 @@ def course_state_after(decision: AnnulmentStatus) -> CertificateState:
 
 
 class AnnulmentInbox(Protocol):
-    def pending_in(self, region_code: str) -> list[AnnulmentRequest]: ...
+    def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]: ...
 
 
 def officer_of(principal: Principal) -> Officer:
@@ -252,7 +252,7 @@ def officer_of(principal: Principal) -> Officer:
 def regional_inbox(principal: Principal, inbox: AnnulmentInbox) -> list[AnnulmentRequest]:
     """Pending requests of the officer's region(s), oldest first."""
     officer_of(principal)
-    pending = [request for region in principal.grant.regions for request in inbox.pending_in(region)]
+    pending = [request for region in principal.grant.regions for request in inbox.list_pending_for_region(region)]
     return sorted(pending, key=lambda r: r.requested_at)
 
 

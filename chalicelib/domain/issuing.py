@@ -229,10 +229,6 @@ def issue_certificate(
     raise StateConflictError("No fue posible emitir el certificado por operaciones simultáneas; intente nuevamente.")
 
 
-def certificate_number_of(raw: str) -> CertificateNumber:
-    return CertificateNumber.parse(raw)
-
-
 # ---------------------------------------------------------------- the PDF and reading certificates
 
 

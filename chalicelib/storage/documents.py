@@ -52,9 +52,6 @@ class DocumentStore:
             raise
         return True
 
-    def get_bytes(self, key: str) -> bytes:
-        return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-
     def download_url(self, key: str, filename: str, content_type: str, *, inline: bool = False) -> str:
         kind = "inline" if inline else "attachment"
         disposition = f"{kind}; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"

@@ -609,9 +609,6 @@ class AnnulmentRepository:
         except DoesNotExist:
             return None
 
-    def pending_in(self, region_code: str) -> list[AnnulmentRequest]:
-        return self.list_pending_for_region(region_code)
-
     def commit_request(self, request: AnnulmentRequest, course: Course, at: datetime) -> None:
         item = annulment_item(request)
         item.outbox_status = OUTBOX_REQUESTED
