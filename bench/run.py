@@ -32,10 +32,10 @@ def _start_stack() -> Any:
     os.environ.update(LOCAL_ENV)
     server = LocalMoto().start()
     os.environ["AWS_ENDPOINT_URL"] = server.endpoint
-    from devtools.bootstrap import bootstrap
     from devtools.demo_data import load_demo_data
+    from devtools.resources import create_resources
 
-    bootstrap()
+    create_resources()
     load_demo_data()
     return server
 

@@ -9,7 +9,7 @@ from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
 from chalicelib.domain.courses import ActivityType, Course, Participant, Party, Program
 from chalicelib.domain.rut import Rut, compute_check_digit
-from chalicelib.storage.repositories import CourseRepository, ParticipantRepository, SessionRepository
+from devtools import seed
 from devtools.demo_data import COMPANIES, OTICS, SOFOFA
 
 BIG_COURSE = "7000040"
@@ -48,7 +48,5 @@ def seed_big_course(
         end = begin + timedelta(hours=3)
         marks = tuple(Mark(p.rut, begin + timedelta(minutes=index % 30), end) for p in people)
         rows.append(Session(f"S{index + 1:03d}", "FACILITADOR DE PRUEBA", begin, end, marks))
-    CourseRepository().save(course)
-    ParticipantRepository().save_all(people)
-    SessionRepository().save_all(code, rows)
+    seed.save_course(course, people, rows)
     return course

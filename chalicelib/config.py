@@ -56,17 +56,14 @@ def get_token_keys() -> tuple[tuple[str, str], ...]:
 
     From GCA_TOKEN_KEYS, or deployed from the Secrets Manager secret GCA_TOKEN_KEYS_SECRET
     ({"kid": ..., "secret": ...} as generated, or {"keys": [{"kid", "secret"}, ...]} once rotated),
-    read on first use, never at import.
+    read on first use (Powertools' parameters utility), never at import.
     """
     keys = _parse_keys(os.environ.get("GCA_TOKEN_KEYS", ""))
     secret_id = os.environ.get("GCA_TOKEN_KEYS_SECRET")
     if not keys and secret_id:
-        import json
+        from aws_lambda_powertools.utilities.parameters import get_secret
 
-        import boto3
-
-        raw = boto3.client("secretsmanager", region_name=get_settings().region).get_secret_value(SecretId=secret_id)
-        document = json.loads(raw["SecretString"])
+        document = get_secret(secret_id, transform="json")
         entries = document.get("keys") or [document]
         keys = tuple((str(entry["kid"]), str(entry["secret"])) for entry in entries if entry.get("secret"))
     if not keys:

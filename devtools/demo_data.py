@@ -28,16 +28,7 @@ from chalicelib.domain.clock import CHILE
 from chalicelib.domain.courses import ActivityType, Course, Participant, Party, Program
 from chalicelib.domain.rut import Rut, compute_check_digit
 from chalicelib.security.passwords import ScryptHasher
-from chalicelib.storage.repositories import (
-    AnnulmentRepository,
-    ApiKeyRepository,
-    CertificateRepository,
-    CourseRepository,
-    InstitutionRepository,
-    ParticipantRepository,
-    SessionRepository,
-    UserRepository,
-)
+from devtools import seed
 
 DEMO_PASSWORD = "demo1234"
 # LCE machine keys of the local run only (a deployed stage issues its own, stored hashed as these are).
@@ -635,32 +626,25 @@ def build_history(courses: list[DemoCourse]) -> tuple[list[tuple[Certificate, Co
 
 def load_demo_data() -> dict[str, int]:
     """Write everything; does nothing when the demo institution is already there."""
-    institutions = InstitutionRepository()
-    if institutions.get(SOFOFA.rut) is not None:
+    if seed.institution_exists(SOFOFA.rut):
         return {"skipped": 1}
     for party in INSTITUTIONS:
-        institutions.save(party)
-    institutions.save(SENCE, kind="SENCE")
-    keys = ApiKeyRepository()
+        seed.save_institution(party)
+    seed.save_institution(SENCE, kind="SENCE")
     for rut, key in DEMO_LCE_KEYS.items():
-        keys.save(key, _rut(rut), "LCE (demostración)")
+        seed.save_api_key(key, _rut(rut), "LCE (demostración)")
     password_hash = ScryptHasher().hash_password(DEMO_PASSWORD)
-    users = UserRepository()
     accounts = _accounts(password_hash)
     for account, email in accounts:
-        users.save_user(account, email)
+        seed.save_user(account, email)
     courses = build_courses()
-    course_repo, participant_repo, session_repo = CourseRepository(), ParticipantRepository(), SessionRepository()
     for demo in courses:
-        course_repo.save(demo.course)
-        participant_repo.save_all(demo.participants)
-        session_repo.save_all(demo.course.course_code, demo.sessions)
+        seed.save_course(demo.course, demo.participants, demo.sessions)
     certificates, annulments = build_history(courses)
-    certificate_repo, annulment_repo = CertificateRepository(), AnnulmentRepository()
     for certificate, course in certificates:
-        certificate_repo.save_historic(certificate, course)
+        seed.save_historic_certificate(certificate, course)
     for request in annulments:
-        annulment_repo.save_historic(request)
+        seed.save_historic_annulment(request)
     return {
         "institutions": len(INSTITUTIONS),
         "users": len(accounts),

@@ -33,10 +33,10 @@ def main() -> int:
     server: subprocess.Popen[bytes] | None = None
     poller: subprocess.Popen[bytes] | None = None
     try:
-        from devtools.bootstrap import bootstrap
         from devtools.demo_data import DEMO_LCE_KEYS, DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+        from devtools.resources import create_resources
 
-        bootstrap()
+        create_resources()
         print(f"Datos de demostración: {load_demo_data()}", flush=True)
         server = subprocess.Popen(
             [sys.executable, "-m", "devtools.serve", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],

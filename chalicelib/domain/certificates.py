@@ -84,7 +84,34 @@ def allowed_events(state: CertificateState) -> frozenset[CertificateEvent]:
     return frozenset(event for (source, event) in _TRANSITIONS if source == state)
 
 
-_NUMBER = re.compile(r"^([1-9][0-9]{0,8})-([0-9]{4})$")
+def states_allowing(event: CertificateEvent) -> frozenset[CertificateState]:
+    """Every state in which `event` may happen (read off the table above, never restated)."""
+    return frozenset(source for (source, allowed) in _TRANSITIONS if allowed is event)
+
+
+# A course can be issued from these states, and the LCE may push marks to it while it is in one.
+ISSUABLE_STATES = states_allowing(CertificateEvent.ISSUE)
+
+
+@dataclass(frozen=True)
+class CourseTransition:
+    """A course's certificate state change as storage must apply it, conditionally: only while the
+    course is still in one of `sources` and, when `same_version`, still at the version it was read at."""
+
+    course: Course
+    sources: frozenset[CertificateState]
+    target: CertificateState
+    same_version: bool = True
+
+
+def transition(course: Course, event: CertificateEvent, *, same_version: bool = True) -> CourseTransition:
+    """The change `event` makes to `course`, or InvalidTransitionError when its state refuses it."""
+    target = next_state(course.certificate_state, event)
+    return CourseTransition(course, states_allowing(event), target, same_version)
+
+
+NUMBER_PATTERN = r"^([1-9][0-9]{0,8})-([0-9]{4})$"
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 @dataclass(frozen=True, order=True)

@@ -1,20 +1,19 @@
-"""Use cases that read courses: search, detail, attendance of a course and of one participant."""
+"""Reading courses: the search form and its pages, what a person may see, and the attendance views."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from .access import Principal
 from .attendance import ParticipantAttendance, Session, evaluate_participant
 from .certificates import AnnulmentRequest, Certificate, CertificateState
 from .courses import Course, Participant, Program, parse_course_code, parse_sence_code
 from .errors import InvalidInputError, NotFoundError
-from .rut import Rut
 
 PAGE_SIZES = (10, 25, 50, 100)
 MAX_PAGE = 100_000
@@ -127,51 +126,12 @@ def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:
     return Page(tuple(items[start : start + page_size]), len(items), page, page_size)
 
 
-class CourseCatalog(Protocol):
-    def get(self, course_code: str) -> Course | None: ...
-
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
-
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
-
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]: ...
-
-
-def search_courses(principal: Principal, search: CourseSearch, catalog: CourseCatalog) -> list[Course]:
-    """Courses of the chosen institution (and region) matching the search, by start date then code."""
+def visible_courses(principal: Principal, search: CourseSearch, found: Iterable[Course]) -> list[Course]:
+    """What the search shows this person: their institution (and region) and the program asked for,
+    by start date then code."""
     principal.ensure_otec()
-    institution = principal.institution_rut
-    found: list[Course]
-    if search.criterion in (Criterion.COURSE_CODE, Criterion.ACTION_ID):
-        course = catalog.get(search.value)
-        found = [course] if course is not None and course.program is search.program else []
-    elif search.criterion is Criterion.SENCE_CODE:
-        found = [c for c in catalog.by_sence_code(institution, search.value) if c.program is search.program]
-    elif search.criterion is Criterion.STATE:
-        found = catalog.by_state(institution, search.program, CertificateState(search.value))
-    else:
-        assert search.date_from is not None and search.date_to is not None
-        found = catalog.by_start_date(institution, search.program, search.date_from, search.date_to)
-    visible = [course for course in found if principal.sees_course(course)]
+    visible = [c for c in found if c.program is search.program and principal.sees_course(c)]
     return sorted(visible, key=lambda c: (c.start_date, c.course_code))
-
-
-class CourseRecords(Protocol):
-    def get(self, course_code: str) -> Course | None: ...
-
-    def participants(self, course_code: str) -> list[Participant]: ...
-
-    def sessions(self, course_code: str) -> list[Session]: ...
-
-    def course_and_participant(self, course_code: str, rut: Rut) -> tuple[Course | None, Participant | None]:
-        """Both in one round trip."""
-        ...
-
-
-class CourseHistory(Protocol):
-    def certificates(self, course_code: str) -> list[Certificate]: ...
-
-    def annulments(self, course_code: str) -> list[AnnulmentRequest]: ...
 
 
 def visible_course(principal: Principal, course: Course | None, course_code: str) -> Course:
@@ -188,16 +148,14 @@ class CourseDetail:
     annulments: tuple[AnnulmentRequest, ...]
 
 
-def get_course_detail(
-    principal: Principal, course_code: str, records: CourseRecords, history: CourseHistory
+def course_detail(
+    course: Course, certificates: Iterable[Certificate], annulments: Iterable[AnnulmentRequest]
 ) -> CourseDetail:
-    """Datos del Curso SENCE, with every certificate the course had and its annulment history."""
-    code = parse_course_code(course_code)
-    course = visible_course(principal, records.get(code), code)
+    """Datos del Curso SENCE, with every certificate the course had and its annulment history, oldest first."""
     return CourseDetail(
         course,
-        tuple(sorted(history.certificates(code), key=lambda c: c.issued_at)),
-        tuple(sorted(history.annulments(code), key=lambda a: a.requested_at)),
+        tuple(sorted(certificates, key=lambda c: c.issued_at)),
+        tuple(sorted(annulments, key=lambda a: a.requested_at)),
     )
 
 
@@ -215,17 +173,17 @@ class CourseAttendance:
     sessions: tuple[Session, ...]
 
 
-def get_course_attendance(principal: Principal, course_code: str, records: CourseRecords) -> CourseAttendance:
-    """Every participant's percentage (Listado de Participantes): three reads whatever the course size."""
-    code = parse_course_code(course_code)
-    course = visible_course(principal, records.get(code), code)
-    participants = sorted(records.participants(code), key=lambda p: (p.name, p.rut))
-    sessions = tuple(records.sessions(code))
+def course_attendance(
+    course: Course, participants: Iterable[Participant], sessions: Iterable[Session]
+) -> CourseAttendance:
+    """Every participant's percentage (Listado de Participantes), by name."""
+    ordered = sorted(participants, key=lambda p: (p.name, p.rut))
+    held = tuple(sessions)
     rows = []
-    for participant in participants:
-        attendance = evaluate_participant(participant.rut, sessions, course.accredited_hours)
+    for participant in ordered:
+        attendance = evaluate_participant(participant.rut, held, course.accredited_hours)
         rows.append(ParticipantRow(participant, attendance, course.is_below_minimum(attendance.percent)))
-    return CourseAttendance(course, tuple(rows), sessions)
+    return CourseAttendance(course, tuple(rows), held)
 
 
 @dataclass(frozen=True)
@@ -235,15 +193,7 @@ class ParticipantSessions:
     attendance: ParticipantAttendance
 
 
-def get_participant_sessions(
-    principal: Principal, course_code: str, raw_rut: str, records: CourseRecords
-) -> ParticipantSessions:
-    """Revisión de asistencia de un participante: two reads."""
-    code = parse_course_code(course_code)
-    rut = Rut.parse(raw_rut)
-    course, participant = records.course_and_participant(code, rut)
-    course = visible_course(principal, course, code)
-    if participant is None:
-        raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
-    attendance = evaluate_participant(rut, records.sessions(code), course.accredited_hours)
+def participant_sessions(course: Course, participant: Participant, sessions: Iterable[Session]) -> ParticipantSessions:
+    """Revisión de asistencia de un participante."""
+    attendance = evaluate_participant(participant.rut, tuple(sessions), course.accredited_hours)
     return ParticipantSessions(course, participant, attendance)

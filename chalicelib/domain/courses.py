@@ -11,8 +11,10 @@ from .certificates import CertificateState
 from .errors import InvalidInputError
 from .rut import Rut
 
-_COURSE_CODE = re.compile(r"^[0-9]{7}$")
-_SENCE_CODE = re.compile(r"^[0-9]{10}$")
+COURSE_CODE_PATTERN = r"^[0-9]{7}$"
+SENCE_CODE_PATTERN = r"^[0-9]{10}$"
+_COURSE_CODE = re.compile(COURSE_CODE_PATTERN)
+_SENCE_CODE = re.compile(SENCE_CODE_PATTERN)
 
 
 class Program(StrEnum):

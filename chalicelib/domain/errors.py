@@ -22,6 +22,12 @@ class AuthenticationError(DomainError):
     code = "authentication_failed"
 
 
+class ExpiredCredentialsError(AuthenticationError):
+    """A token or link that was genuine but is past its lifetime (told apart by type, not by wording)."""
+
+    code = "expired"
+
+
 class AccountLockedError(DomainError):
     code = "account_locked"
 

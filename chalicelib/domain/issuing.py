@@ -1,4 +1,5 @@
-"""Issuing a certificate: the preview with its pre-issue checks, and the acceptance."""
+"""Issuing a certificate: the invoice, the pre-issue checks, the frozen participants, the new certificate;
+and reading one: by its number, and publicly by its number and verification code."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
-from typing import Protocol
 
 from .access import Principal
 from .attendance import Session, evaluate_participant
@@ -19,20 +19,18 @@ from .certificates import (
     CertificateEvent,
     CertificateNumber,
     CertificateStatus,
+    CourseTransition,
     FrozenParticipant,
     assign_number,
-    next_state,
-    numbering_year,
+    transition,
 )
-from .clock import CHILE, Clock
-from .course_queries import CourseRecords, visible_course
-from .courses import Course, Participant, parse_course_code
-from .errors import DomainError, InvalidInputError, NotFoundError, StateConflictError
+from .clock import CHILE
+from .courses import Course, Participant
+from .errors import DomainError, InvalidInputError, NotFoundError
 from .rut import Rut
 
 _INVOICE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
-MAX_ATTEMPTS = 60
 
 
 def parse_invoice(raw: object) -> str:
@@ -139,26 +137,25 @@ class CertificatePreview:
     acceptor_name: str
 
 
-def _issuable(principal: Principal, course_code: str, records: CourseRecords) -> Course:
-    code = parse_course_code(course_code)
-    course = visible_course(principal, records.get(code), code)
+def issue_transition(principal: Principal, course: Course) -> CourseTransition:
+    """An administrator who sees the course, and a course whose state allows an issue: its move to Emitido."""
     principal.ensure_manages_course(course)
-    next_state(course.certificate_state, CertificateEvent.ISSUE)
-    return course
+    return transition(course, CertificateEvent.ISSUE)
 
 
-def preview_certificate(
-    principal: Principal, course_code: str, raw_invoice: object, records: CourseRecords
+def preview(
+    principal: Principal, course: Course, invoice: str, participants: Sequence[Participant], sessions: Sequence[Session]
 ) -> CertificatePreview:
     """Datos del Certificado de Asistencia Por Emitir, with the warnings to review before accepting."""
-    invoice = parse_invoice(raw_invoice)
-    course = _issuable(principal, course_code, records)
-    participants = records.participants(course.course_code)
-    sessions = records.sessions(course.course_code)
     frozen = freeze_participants(course, participants, sessions)
     names = {p.rut: p.name for p in participants}
     checks = pre_issue_checks(course, sessions, frozen, names)
     return CertificatePreview(course, invoice, frozen, tuple(checks), principal.rut, principal.name)
+
+
+def ensure_accepted(accept: object) -> None:
+    if accept is not True:
+        raise InvalidInputError("Debe aceptar emitir el certificado (accept: true).", field="accept")
 
 
 class CounterConflictError(DomainError):
@@ -169,88 +166,37 @@ class CourseChangedError(DomainError):
     """The course changed since it was read (new LCE marks or another issue)."""
 
 
-class CertificateLedger(Protocol):
-    def last_sequence(self, institution_rut: Rut, year: int) -> int: ...
-
-    def commit_issue(self, course: Course, certificate: Certificate, expected_sequence: int) -> None:
-        """One transaction: counter from `expected_sequence` to the certificate's, the certificate,
-        the course to Emitido if still at `course.version` and issuable, and the audit entry.
-        Raises CounterConflictError or CourseChangedError when a condition fails."""
-        ...
+# Attempts of each retry loop of an issue (course read again, counter read again) before giving up.
+MAX_ATTEMPTS = 60
+TOO_MANY_CONFLICTS = "No fue posible emitir el certificado por operaciones simultáneas; intente nuevamente."
 
 
-def issue_certificate(
+def new_certificate(
     principal: Principal,
-    course_code: str,
-    raw_invoice: object,
-    accept: object,
-    *,
-    records: CourseRecords,
-    ledger: CertificateLedger,
-    clock: Clock,
+    course: Course,
+    frozen: tuple[FrozenParticipant, ...],
+    invoice: str,
+    verification_code: str,
+    last_sequence: int,
+    issued_at: datetime,
 ) -> Certificate:
-    """Accept the certificate: number N-YYYY, frozen participants, course closed; once only.
-
-    A double click, or twenty administrators at once, give one certificate: the transaction that
-    moves the course out of Pendiente de Emitir is conditional, and every other attempt gets 409.
-    """
-    if accept is not True:
-        raise InvalidInputError("Debe aceptar emitir el certificado (accept: true).", field="accept")
-    invoice = parse_invoice(raw_invoice)
-    verification_code = new_verification_code()
-    for _course_attempt in range(MAX_ATTEMPTS):
-        course = _issuable(principal, course_code, records)
-        frozen = freeze_participants(
-            course, records.participants(course.course_code), records.sessions(course.course_code)
-        )
-        for _number_attempt in range(MAX_ATTEMPTS):
-            issued_at = clock.now()
-            last = ledger.last_sequence(course.institution.rut, numbering_year(issued_at))
-            certificate = Certificate(
-                number=assign_number(last, issued_at),
-                institution_rut=course.institution.rut,
-                course_code=course.course_code,
-                issued_at=issued_at,
-                status=CertificateStatus.VALID,
-                invoice_number=invoice,
-                accepted_by_rut=principal.rut,
-                accepted_by_name=principal.name,
-                participants=frozen,
-                verification_code=verification_code,
-                course=course,
-            )
-            try:
-                ledger.commit_issue(course, certificate, last)
-            except CounterConflictError:
-                continue
-            except CourseChangedError:
-                break  # read the course again: new marks change the percentages, an issue closes it
-            return certificate
-    raise StateConflictError("No fue posible emitir el certificado por operaciones simultáneas; intente nuevamente.")
+    """The certificate an acceptance creates: the number after `last_sequence`, the participants frozen."""
+    return Certificate(
+        number=assign_number(last_sequence, issued_at),
+        institution_rut=course.institution.rut,
+        course_code=course.course_code,
+        issued_at=issued_at,
+        status=CertificateStatus.VALID,
+        invoice_number=invoice,
+        accepted_by_rut=principal.rut,
+        accepted_by_name=principal.name,
+        participants=frozen,
+        verification_code=verification_code,
+        course=course,
+    )
 
 
 # ---------------------------------------------------------------- the PDF and reading certificates
-
-
-class CertificatePdfs(Protocol):
-    def render(self, certificate: Certificate, *, annulled: bool) -> bytes: ...
-
-
-class DocumentStore(Protocol):
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> None: ...
-
-    def exists(self, key: str) -> bool: ...
-
-
-class CertificateArchive(Protocol):
-    def get(self, institution_rut: Rut, number: CertificateNumber) -> Certificate | None: ...
-
-    def find_by_verification_code(self, code: str) -> Certificate | None: ...
-
-    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None: ...
-
-
-PDF_TYPE = "application/pdf"
 
 
 def pdf_key(certificate: Certificate, *, annulled: bool = False) -> str:
@@ -261,50 +207,19 @@ def pdf_key(certificate: Certificate, *, annulled: bool = False) -> str:
     )
 
 
-def store_certificate_pdf(
-    certificate: Certificate, pdfs: CertificatePdfs, store: DocumentStore, archive: CertificateArchive
+def pdf_filename(certificate: Certificate) -> str:
+    suffix = "-ANULADO" if certificate.status is CertificateStatus.ANNULLED else ""
+    return f"certificado-{certificate.number}{suffix}.pdf"
+
+
+def fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def visible_certificate(
+    principal: Principal, certificate: Certificate | None, number: CertificateNumber
 ) -> Certificate:
-    """Render the issued PDF, keep it in the document store and record its SHA-256.
-
-    Also the repair path: a certificate whose upload failed gets the same bytes again, since the
-    rendering depends only on the certificate's frozen data.
-    """
-    body = pdfs.render(certificate, annulled=False)
-    digest = hashlib.sha256(body).hexdigest()
-    key = pdf_key(certificate)
-    store.put_bytes(key, body, PDF_TYPE)
-    archive.record_pdf(certificate, key, digest)
-    return replace(certificate, pdf_key=key, pdf_sha256=digest)
-
-
-def ensure_stored_pdf(
-    certificate: Certificate, pdfs: CertificatePdfs, store: DocumentStore, archive: CertificateArchive
-) -> Certificate:
-    """The certificate with its PDF stored and fingerprinted, repairing a failed upload first."""
-    if certificate.pdf_key is None or certificate.pdf_sha256 is None:
-        return store_certificate_pdf(certificate, pdfs, store, archive)
-    return certificate
-
-
-def downloadable_pdf(
-    certificate: Certificate, pdfs: CertificatePdfs, store: DocumentStore, archive: CertificateArchive
-) -> str:
-    """The key of the PDF to hand out: the issued one, or once annulled a copy stamped ANULADO."""
-    certificate = ensure_stored_pdf(certificate, pdfs, store, archive)
-    if certificate.status is not CertificateStatus.ANNULLED:
-        assert certificate.pdf_key is not None
-        return certificate.pdf_key
-    key = pdf_key(certificate, annulled=True)
-    if not store.exists(key):
-        store.put_bytes(key, pdfs.render(certificate, annulled=True), PDF_TYPE)
-    return key
-
-
-def get_certificate(principal: Principal, raw_number: str, archive: CertificateArchive) -> Certificate:
     """A certificate of the chosen institution (and region); any other does not exist for this person."""
-    number = CertificateNumber.parse(raw_number)
-    principal.ensure_otec()
-    certificate = archive.get(principal.institution_rut, number)
     if certificate is None or (certificate.course is not None and not principal.sees_course(certificate.course)):
         raise NotFoundError(f"No se encontró el certificado {number}.")
     return certificate
@@ -314,8 +229,8 @@ NOT_FOUND_ON_VERIFY = "Certificado no encontrado: revise el número y el código
 _VERIFY_CODE = re.compile(r"^[A-Z0-9]{12}$")
 
 
-def verify_certificate(raw_number: object, raw_code: object, archive: CertificateArchive) -> Certificate:
-    """Public check: the same answer for an unknown number and a wrong code."""
+def parse_verification(raw_number: object, raw_code: object) -> tuple[CertificateNumber, str]:
+    """Public check: a malformed number or code gets the same answer as an unknown one."""
     try:
         number = CertificateNumber.parse(raw_number)
     except InvalidInputError:
@@ -323,7 +238,10 @@ def verify_certificate(raw_number: object, raw_code: object, archive: Certificat
     code = raw_code.strip().upper() if isinstance(raw_code, str) else ""
     if not _VERIFY_CODE.match(code):
         raise NotFoundError(NOT_FOUND_ON_VERIFY)
-    certificate = archive.find_by_verification_code(code)
+    return number, code
+
+
+def verified(certificate: Certificate | None, number: CertificateNumber) -> Certificate:
     if certificate is None or certificate.number != number:
         raise NotFoundError(NOT_FOUND_ON_VERIFY)
     return certificate
@@ -339,4 +257,4 @@ def mask_rut(rut: Rut) -> str:
 
 
 def is_identical_pdf(certificate: Certificate, upload: bytes) -> bool:
-    return certificate.pdf_sha256 is not None and hashlib.sha256(upload).hexdigest() == certificate.pdf_sha256
+    return certificate.pdf_sha256 is not None and fingerprint(upload) == certificate.pdf_sha256

@@ -8,21 +8,21 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from .attendance import Mark, Session
-from .certificates import CertificateState
+from .certificates import ISSUABLE_STATES
 from .clock import CHILE
-from .courses import Course, Participant, parse_course_code
+from .courses import Course
 from .errors import InvalidInputError, NotFoundError, StateConflictError
 from .rut import Rut
 
 MAX_MARKS = 2_000
 MAX_FACILITATOR = 200
-_SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-# Marks are accepted until the certificate is issued, and again once SENCE approves a re-issue.
-OPEN_STATES = frozenset({CertificateState.PENDING, CertificateState.REISSUE_APPROVED})
+SESSION_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
+# Marks are accepted while the course can be issued: until then, and again once SENCE approves a re-issue.
+OPEN_STATES = ISSUABLE_STATES
 
 
 class PushOutcome(StrEnum):
@@ -90,20 +90,6 @@ def fingerprint(session: Session) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-class SessionStore(Protocol):
-    def get(self, course_code: str) -> Course | None: ...
-
-    def participants(self, course_code: str) -> list[Participant]: ...
-
-    def session_fingerprint(self, course_code: str, session_id: str) -> str | None: ...
-
-    def put_session(
-        self, course: Course, session: Session, fingerprint: str, open_states: frozenset[CertificateState]
-    ) -> None:
-        """Write the session whole, only while the course is in one of `open_states` (else StateConflictError)."""
-        ...
-
-
 def validate_against_course(course: Course, session: Session, enrolled: set[Rut]) -> None:
     first, last = course.start_date, course.end_date
     for field, moment in (("start", session.start), ("end", session.end)):
@@ -120,23 +106,19 @@ def validate_against_course(course: Course, session: Session, enrolled: set[Rut]
             )
 
 
-def record_session(
-    institution: Rut, course_code: str, session_id: str, body: Mapping[str, Any], store: SessionStore
-) -> PushOutcome:
-    """Create or replace one session. Repeating the same push changes nothing; nothing partial is stored."""
-    code = parse_course_code(course_code)
-    session = parse_session(session_id, body)
-    course = store.get(code)
+def ensure_open(course: Course | None, institution: Rut, code: str) -> Course:
+    """The institution's own course, still receiving marks."""
     if course is None or course.institution.rut != institution:
         raise NotFoundError(f"No se encontró el curso {code}.")
     if course.certificate_state not in OPEN_STATES:
         raise StateConflictError(
             f"El curso {code} tiene su certificado {course.certificate_state.label.lower()}; no recibe más marcas."
         )
-    validate_against_course(course, session, {p.rut for p in store.participants(code)})
-    digest = fingerprint(session)
-    previous = store.session_fingerprint(code, session.session_id)
-    if previous == digest:
+    return course
+
+
+def outcome_of(previous_fingerprint: str | None, digest: str) -> PushOutcome:
+    """Repeating the same push changes nothing; a new session is created, a different one replaces it."""
+    if previous_fingerprint == digest:
         return PushOutcome.UNCHANGED
-    store.put_session(course, session, digest, OPEN_STATES)
-    return PushOutcome.CREATED if previous is None else PushOutcome.REPLACED
+    return PushOutcome.CREATED if previous_fingerprint is None else PushOutcome.REPLACED

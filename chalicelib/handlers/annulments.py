@@ -7,51 +7,23 @@ from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
 
-from ..domain.annulments import (
-    ALREADY_DECIDED,
-    ReviewContext,
-    decide_annulment,
-    open_review_link,
-    regional_inbox,
-    request_annulment,
-    request_for_officer,
-)
-from ..domain.certificates import AnnulmentRequest, AnnulmentStatus
+from ..bootstrap import bootstrap
+from ..domain.annulments import ALREADY_DECIDED, ReviewContext
+from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, CertificateState
 from ..domain.clock import CHILE
-from ..domain.errors import AuthenticationError, DomainError, PermissionDeniedError, StateConflictError
-from ..domain.notifications import DECIDED, REQUESTED, event_for
-from ..storage.repositories import OUTBOX_DECIDED, OUTBOX_REQUESTED
-from ..wiring import (
-    get_annulments,
-    get_certificates,
-    get_clock,
-    get_metrics,
-    get_officers,
-    get_queue,
-    get_signer,
-    link_secrets,
+from ..domain.errors import (
+    AuthenticationError,
+    DomainError,
+    ExpiredCredentialsError,
+    PermissionDeniedError,
+    StateConflictError,
 )
+from ..services import annulments
 from . import presenters
-from .http import api, current_principal, json_response, logger, raw_bytes, read_json
+from .http import api, current_principal, json_response, raw_bytes, read_json
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
-
-
-def record_decision(decided: AnnulmentRequest) -> None:
-    approved = decided.status is AnnulmentStatus.APPROVED
-    get_metrics().add_metric(name="AnnulmentsApproved" if approved else "AnnulmentsRejected", unit="Count", value=1)
-    publish(DECIDED, decided.request_id)
-
-
-def publish(kind: str, request_id: str) -> None:
-    """Hand the event to the queue; if that fails, the intent stays stored and the relay sends it."""
-    try:
-        get_queue().publish(event_for(kind, request_id))
-    except Exception:
-        logger.exception("event not published; the outbox relay will send it", extra={"request_id": request_id})
-        return
-    get_annulments().mark_published(request_id, OUTBOX_REQUESTED if kind == REQUESTED else OUTBOX_DECIDED)
 
 
 @bp.route("/api/certificates/{number}/annulment", methods=["POST"])
@@ -60,23 +32,15 @@ def request(number: str) -> Response:
     http_request = bp.current_request
     principal = current_principal(http_request)
     body = read_json(http_request)
-    annulment = request_annulment(
-        principal, number, body.get("reason"), archive=get_certificates(), ledger=get_annulments(), clock=get_clock()
-    )
-    publish(REQUESTED, annulment.request_id)
-    get_metrics().add_metric(name="AnnulmentsRequested", unit="Count", value=1)
+    annulment = annulments.request_annulment(bootstrap(), principal, number, body.get("reason"))
+    state = CertificateState.ANNULMENT_REQUESTED
     return json_response(
-        {
-            **presenters.annulment_summary(annulment),
-            "state": "ANNULMENT_REQUESTED",
-            "state_label": "Pendiente de Validación",
-        },
-        201,
+        {**presenters.annulment_summary(annulment), "state": state.value, "state_label": state.label}, 201
     )
 
 
-def _inbox_item(annulment: AnnulmentRequest) -> dict[str, Any]:
-    course = get_annulments().get_course(annulment.course_code)
+def _inbox_item(item: annulments.InboxItem) -> dict[str, Any]:
+    annulment, course = item.request, item.course
     return {
         **presenters.annulment_summary(annulment),
         "course_code": annulment.course_code,
@@ -90,7 +54,7 @@ def _inbox_item(annulment: AnnulmentRequest) -> dict[str, Any]:
 @api
 def inbox() -> Response:
     principal = current_principal(bp.current_request)
-    items = [_inbox_item(a) for a in regional_inbox(principal, get_annulments())]
+    items = [_inbox_item(item) for item in annulments.regional_inbox(bootstrap(), principal)]
     return json_response({"items": items, "total": len(items)})
 
 
@@ -98,9 +62,9 @@ def inbox() -> Response:
 @api
 def show(request_id: str) -> Response:
     principal = current_principal(bp.current_request)
-    annulment, _officer = request_for_officer(principal, request_id, get_annulments())
-    certificate = get_certificates().get(annulment.institution_rut, annulment.certificate_number)
-    item = _inbox_item(annulment)
+    view = annulments.get_request(bootstrap(), principal, request_id)
+    item = _inbox_item(view.item)
+    certificate = view.certificate
     if certificate is not None:
         course = certificate.course
         item["certificate"] = {
@@ -122,11 +86,7 @@ def decide(request_id: str) -> Response:
     http_request = bp.current_request
     principal = current_principal(http_request)
     body = read_json(http_request)
-    annulment, officer = request_for_officer(principal, request_id, get_annulments())
-    decided = decide_annulment(
-        annulment, officer, body.get("decision"), body.get("comment"), ledger=get_annulments(), clock=get_clock()
-    )
-    record_decision(decided)
+    decided = annulments.decide_request(bootstrap(), principal, request_id, body.get("decision"), body.get("comment"))
     return json_response(presenters.annulment_summary(decided))
 
 
@@ -139,18 +99,6 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 
 def _message(title: str, text: str, status: int, kind: str = "error") -> Response:
     return _page(title, f"<h1>{escape(title)}</h1>" + panel(kind, f"<p>{escape(text)}</p>"), status)
-
-
-def _context(token: str) -> ReviewContext:
-    return open_review_link(
-        token,
-        signer=get_signer(),
-        secrets=link_secrets(),
-        ledger=get_annulments(),
-        officers=get_officers(),
-        archive=get_certificates(),
-        clock=get_clock(),
-    )
 
 
 def _review_body(context: ReviewContext, token: str) -> str:
@@ -196,7 +144,9 @@ def _outcome_text(request: AnnulmentRequest) -> str:
 @bp.route("/revision/{token}", methods=["GET"])
 def review_page(token: str) -> Response:
     try:
-        context = _context(token)
+        context = annulments.open_review_link(bootstrap(), token)
+    except ExpiredCredentialsError as error:
+        return _message("Enlace expirado", error.message, 400)
     except AuthenticationError as error:
         return _message("Enlace no válido", error.message, 400)
     except PermissionDeniedError as error:
@@ -208,17 +158,15 @@ def review_page(token: str) -> Response:
 
 @bp.route("/revision/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def review_decide(token: str) -> Response:
-    form = parse_qs(raw_bytes(bp.current_request).decode("utf-8", "replace"), max_num_fields=10)
     try:
-        context = _context(token)
-        decided = decide_annulment(
-            context.request,
-            context.officer,
-            (form.get("decision") or [""])[0],
-            (form.get("comment") or [""])[0],
-            ledger=get_annulments(),
-            clock=get_clock(),
-        )
+        form = parse_qs(raw_bytes(bp.current_request).decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:
+        return _message("Revise los datos", "El formulario no es válido.", 400)
+    decision, comment = (form.get("decision") or [""])[0], (form.get("comment") or [""])[0]
+    try:
+        decided = annulments.decide_by_link(bootstrap(), token, decision, comment)
+    except ExpiredCredentialsError as error:
+        return _message("Enlace expirado", error.message, 400)
     except AuthenticationError as error:
         return _message("Enlace no válido", error.message, 400)
     except PermissionDeniedError as error:
@@ -227,5 +175,4 @@ def review_decide(token: str) -> Response:
         return _message("Solicitud ya resuelta", ALREADY_DECIDED, 409, "info")
     except DomainError as error:
         return _message("Revise los datos", error.message, 400)
-    record_decision(decided)
     return _message("Solicitud resuelta", _outcome_text(decided), 200, "ok")

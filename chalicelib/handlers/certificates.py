@@ -6,18 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..domain.certificates import Certificate, CertificateState, CertificateStatus
-from ..domain.issuing import (
-    downloadable_pdf,
-    get_certificate,
-    issue_certificate,
-    preview_certificate,
-    store_certificate_pdf,
-)
-from ..wiring import get_certificates, get_clock, get_courses, get_documents, get_metrics, get_pdfs
+from ..bootstrap import bootstrap
+from ..domain.certificates import Certificate, CertificateState
+from ..services import certificates
 from . import presenters
-from .downloads import deliver_link
-from .http import api, current_principal, json_response, logger, query_param, read_json
+from .http import api, current_principal, deliver, json_response, query_param, read_json
 
 bp = Blueprint(__name__)
 
@@ -32,7 +25,7 @@ def preview(course_code: str) -> Response:
     request = bp.current_request
     principal = current_principal(request)
     body = read_json(request)
-    result = preview_certificate(principal, course_code, body.get("invoice_number"), get_courses())
+    result = certificates.preview_certificate(bootstrap(), principal, course_code, body.get("invoice_number"))
     course = result.course
     return json_response(
         {
@@ -66,21 +59,9 @@ def accept(course_code: str) -> Response:
     request = bp.current_request
     principal = current_principal(request)
     body = read_json(request)
-    certificate = issue_certificate(
-        principal,
-        course_code,
-        body.get("invoice_number"),
-        body.get("accept"),
-        records=get_courses(),
-        ledger=get_certificates(),
-        clock=get_clock(),
+    certificate = certificates.issue_certificate(
+        bootstrap(), principal, course_code, body.get("invoice_number"), body.get("accept")
     )
-    get_metrics().add_metric(name="CertificatesIssued", unit="Count", value=1)
-    try:
-        certificate = store_certificate_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
-    except Exception:
-        # The certificate stands; its PDF is rendered again, identical, on the first download.
-        logger.exception("certificate PDF not stored", extra={"number": str(certificate.number)})
     return json_response(_certificate_view(certificate, CertificateState.ISSUED), 201)
 
 
@@ -112,14 +93,8 @@ def _certificate_view(certificate: Certificate, state: CertificateState) -> dict
 @bp.route("/api/certificates/{number}", methods=["GET"])
 @api
 def show(number: str) -> Response:
-    principal = current_principal(bp.current_request)
-    certificate = get_certificate(principal, number, get_certificates())
-    if certificate.status is CertificateStatus.ANNULLED:
-        state = CertificateState.REISSUE_APPROVED
-    else:
-        course = get_courses().get(certificate.course_code)
-        state = course.certificate_state if course else CertificateState.ISSUED
-    return json_response(_certificate_view(certificate, state))
+    view = certificates.get_certificate(bootstrap(), current_principal(bp.current_request), number)
+    return json_response(_certificate_view(view.certificate, view.state))
 
 
 @bp.route("/api/certificates/{number}/pdf", methods=["GET"])
@@ -127,10 +102,6 @@ def show(number: str) -> Response:
 def pdf(number: str) -> Response:
     request = bp.current_request
     principal = current_principal(request)
-    certificate = get_certificate(principal, number, get_certificates())
-    key = downloadable_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
-    suffix = "-ANULADO" if certificate.status is CertificateStatus.ANNULLED else ""
-    filename = f"certificado-{certificate.number}{suffix}.pdf"
     # ?inline=true asks the browser to show it rather than save it.
     inline = query_param(request, "inline").lower() in ("1", "true", "si", "sí")
-    return deliver_link(request, key, filename, "application/pdf", inline=inline)
+    return deliver(request, certificates.certificate_pdf(bootstrap(), principal, number, inline=inline))

@@ -6,19 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..domain.course_queries import (
-    get_course_attendance,
-    get_course_detail,
-    get_participant_sessions,
-    paginate,
-    parse_paging,
-    parse_search,
-    search_courses,
-)
-from ..wiring import get_course_history, get_courses
+from ..bootstrap import bootstrap
+from ..services import courses
 from . import presenters
-from .downloads import deliver_workbook
-from .http import api, current_principal, json_response
+from .http import api, current_principal, deliver, json_response
 
 bp = Blueprint(__name__)
 
@@ -31,29 +22,22 @@ def _query() -> dict[str, str]:
 @api
 def search() -> Response:
     principal = current_principal(bp.current_request)
-    params = _query()
-    found = search_courses(principal, parse_search(params), get_courses())
-    page = paginate(found, *parse_paging(params))
+    page = courses.search_courses(bootstrap(), principal, _query())
     return json_response(presenters.page_view(page, [presenters.course_summary(c) for c in page.items]))
 
 
 @bp.route("/api/courses.xlsx", methods=["GET"])
 @api
 def export_search() -> Response:
-    from ..renderers.excel import course_list_sheet
-
     request = bp.current_request
-    principal = current_principal(request)
-    found = search_courses(principal, parse_search(_query()), get_courses())
-    folder = principal.institution_rut.compact()
-    return deliver_workbook(request, folder, "cursos-sence.xlsx", [course_list_sheet(found)])
+    return deliver(request, courses.export_search(bootstrap(), current_principal(request), _query()))
 
 
 @bp.route("/api/courses/{course_code}", methods=["GET"])
 @api
 def detail(course_code: str) -> Response:
     principal = current_principal(bp.current_request)
-    result = get_course_detail(principal, course_code, get_courses(), get_course_history())
+    result = courses.get_course(bootstrap(), principal, course_code)
     return json_response(presenters.course_detail(result, principal))
 
 
@@ -61,9 +45,7 @@ def detail(course_code: str) -> Response:
 @api
 def participants(course_code: str) -> Response:
     principal = current_principal(bp.current_request)
-    paging = parse_paging(_query())
-    result = get_course_attendance(principal, course_code, get_courses())
-    page = paginate(result.rows, *paging)
+    result, page = courses.get_participants(bootstrap(), principal, course_code, _query())
     items: list[dict[str, Any]] = [
         {
             "rut": row.participant.rut.formatted(),
@@ -89,20 +71,15 @@ def participants(course_code: str) -> Response:
 @bp.route("/api/courses/{course_code}/attendance.xlsx", methods=["GET"])
 @api
 def export_attendance(course_code: str) -> Response:
-    from ..renderers.excel import course_attendance_sheets
-
     request = bp.current_request
-    principal = current_principal(request)
-    result = get_course_attendance(principal, course_code, get_courses())
-    filename = f"asistencia-total-{result.course.course_code}.xlsx"
-    return deliver_workbook(request, principal.institution_rut.compact(), filename, course_attendance_sheets(result))
+    return deliver(request, courses.export_attendance(bootstrap(), current_principal(request), course_code))
 
 
 @bp.route("/api/courses/{course_code}/participants/{rut}/sessions", methods=["GET"])
 @api
 def participant_sessions(course_code: str, rut: str) -> Response:
     principal = current_principal(bp.current_request)
-    result = get_participant_sessions(principal, course_code, rut, get_courses())
+    result = courses.get_participant_sessions(bootstrap(), principal, course_code, rut)
     attendance = result.attendance
     return json_response(
         {
@@ -120,10 +97,6 @@ def participant_sessions(course_code: str, rut: str) -> Response:
 @bp.route("/api/courses/{course_code}/participants/{rut}/attendance.xlsx", methods=["GET"])
 @api
 def export_participant(course_code: str, rut: str) -> Response:
-    from ..renderers.excel import participant_sessions_sheets
-
     request = bp.current_request
     principal = current_principal(request)
-    result = get_participant_sessions(principal, course_code, rut, get_courses())
-    filename = f"asistencia-{result.course.course_code}-{result.participant.rut.compact()}.xlsx"
-    return deliver_workbook(request, principal.institution_rut.compact(), filename, participant_sessions_sheets(result))
+    return deliver(request, courses.export_participant_sessions(bootstrap(), principal, course_code, rut))

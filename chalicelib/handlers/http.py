@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger
 from chalice.app import ChaliceViewError, Request, Response
 
-from ..config import get_settings
-from ..domain.access import Principal, Profile, ProfileGrant
+from ..bootstrap import bootstrap
+from ..domain.access import Principal
+from ..domain.auth import SIGN_IN_REQUIRED
 from ..domain.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -22,10 +21,9 @@ from ..domain.errors import (
     PermissionDeniedError,
     StateConflictError,
 )
-from ..domain.rut import Rut
-from ..wiring import get_clock, get_signer
-
-logger = Logger(service="gca")
+from ..services.auth import authenticate
+from ..services.downloads import Download
+from ..telemetry import logger
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -52,7 +50,7 @@ CHALICE_CODES = {
 
 CHALICE_MESSAGES = {
     400: "La solicitud no es válida.",
-    401: "Debe ingresar al sistema.",
+    401: SIGN_IN_REQUIRED,
     403: "No tiene permiso para esta acción.",
     404: "No encontrado.",
     405: "Método no permitido.",
@@ -113,7 +111,7 @@ def read_json(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInputError("El cuerpo de la solicitud no es JSON válido.", field="body") from None
     if not isinstance(body, dict):
         raise InvalidInputError("El cuerpo de la solicitud debe ser un objeto JSON.", field="body")
@@ -135,53 +133,28 @@ def request_header(request: Request, name: str) -> str:
     return str(headers.get(name) or "")
 
 
-# ---------------------------------------------------------------- tokens
-
-LOGIN_STAGE = "login"
-SESSION_STAGE = "session"
+# ---------------------------------------------------------------- who is asking
 
 
-def bearer_claims(request: Request) -> dict[str, Any]:
+def bearer_token(request: Request) -> str:
     header = request_header(request, "authorization")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("Debe ingresar al sistema.")
-    return get_signer().read(token.strip(), get_clock().now())
-
-
-def issue_login_token(rut: Rut, name: str) -> str:
-    minutes = get_settings().login_token_minutes
-    claims = {"stage": LOGIN_STAGE, "sub": rut.compact(), "name": name}
-    return get_signer().issue(claims, get_clock().now(), timedelta(minutes=minutes))
-
-
-def issue_session_token(principal: Principal) -> str:
-    grant = principal.grant
-    claims = {
-        "stage": SESSION_STAGE,
-        "sub": principal.rut.compact(),
-        "name": principal.name,
-        "profile": grant.profile.value,
-        "inst": grant.institution_rut.compact(),
-        "inst_name": grant.institution_name,
-        "regions": list(grant.regions),
-    }
-    minutes = get_settings().session_token_minutes
-    return get_signer().issue(claims, get_clock().now(), timedelta(minutes=minutes))
+        raise AuthenticationError(SIGN_IN_REQUIRED)
+    return token.strip()
 
 
 def current_principal(request: Request) -> Principal:
-    """The person and the profile they chose; a login-only token is not enough."""
-    claims = bearer_claims(request)
-    if claims.get("stage") != SESSION_STAGE:
-        raise AuthenticationError("Debe seleccionar un perfil e institución.")
-    try:
-        grant = ProfileGrant(
-            profile=Profile(claims["profile"]),
-            institution_rut=Rut.parse(claims["inst"]),
-            institution_name=str(claims["inst_name"]),
-            regions=tuple(str(region) for region in claims.get("regions", ())),
-        )
-        return Principal(Rut.parse(claims["sub"]), str(claims["name"]), grant)
-    except (KeyError, ValueError, DomainError):
-        raise AuthenticationError("La sesión no es válida; ingrese nuevamente.") from None
+    """The person and the profile they chose (401 without a session token)."""
+    return authenticate(bootstrap(), bearer_token(request))
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def deliver(request: Request, download: Download) -> Response:
+    """A short-lived link to a stored file: `{url, filename}` for clients that send `Accept:
+    application/json` (the web page), a 303 redirect to it for anyone else."""
+    if "application/json" in request_header(request, "accept"):
+        return json_response({"url": download.url, "filename": download.filename})
+    return Response(body="", status_code=303, headers={"Location": download.url, "Cache-Control": "no-store"})

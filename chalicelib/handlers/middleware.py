@@ -10,7 +10,8 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from .http import CHALICE_CODES, CHALICE_MESSAGES, JSON_HEADERS, logger, request_header
+from ..telemetry import logger
+from .http import CHALICE_CODES, CHALICE_MESSAGES, JSON_HEADERS, request_header
 
 _HEADER = "x-correlation-id"
 

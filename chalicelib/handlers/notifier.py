@@ -7,22 +7,16 @@ from typing import Any
 
 from chalice.app import Blueprint, Rate, SQSEvent
 
+from ..bootstrap import bootstrap
 from ..config import get_settings
-from ..domain.notifications import DECIDED, REQUESTED
-from ..storage.repositories import OUTBOX_REQUESTED
-from ..wiring import get_annulments, get_notifier, register_notifier_context
-from .annulments import publish
-from .http import logger
+from ..services import annulments, notifications
 
 bp = Blueprint(__name__)
 
 
 def handle_record(record: Any) -> Any:
     """One message: a poisoned body raises, so only its record is reported failed and retried."""
-    event = json.loads(record.body)
-    if not isinstance(event, dict) or not isinstance(event.get("event_id"), str):
-        raise ValueError("message is not an annulment event")
-    return get_notifier()(event=event)
+    return notifications.handle_event(bootstrap(), json.loads(record.body))
 
 
 @bp.on_sqs_message(queue=get_settings().annulment_queue, batch_size=10)
@@ -31,7 +25,7 @@ def notify_annulments(event: SQSEvent) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     context: Any = event.context
-    register_notifier_context(context)
+    bootstrap().idempotency.register_context(context)
     response: dict[str, Any] = dict(
         process_partial_response(
             event=event.to_dict(),
@@ -46,9 +40,4 @@ def notify_annulments(event: SQSEvent) -> dict[str, Any]:
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
 def relay_outbox(event: Any) -> dict[str, int]:
     """Events whose publication failed after their transaction committed are sent again here."""
-    pending = get_annulments().unpublished()
-    for request_id, status in pending:
-        publish(REQUESTED if status == OUTBOX_REQUESTED else DECIDED, request_id)
-    if pending:
-        logger.info("outbox relayed", extra={"events": len(pending)})
-    return {"relayed": len(pending)}
+    return {"relayed": annulments.relay_outbox(bootstrap())}

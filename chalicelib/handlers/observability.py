@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import ConvertToMiddleware
 
-from ..wiring import get_metrics
-from .http import logger
-
-# A request that records no metric is normal (a search, a page); Powertools would warn on each.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+from ..telemetry import get_metrics, logger
 
 _tracer: Any = None
 

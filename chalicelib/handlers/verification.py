@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
+from ..bootstrap import bootstrap
 from ..domain.certificates import Certificate, CertificateStatus
 from ..domain.clock import CHILE
-from ..domain.errors import DomainError, NotFoundError
-from ..domain.issuing import ensure_stored_pdf, is_identical_pdf, mask_rut, verify_certificate
-from ..wiring import get_certificates, get_documents, get_pdfs
-from .http import MAX_BODY_BYTES, api, error_response, json_response, query_param, raw_bytes, request_header
+from ..domain.errors import DomainError, InvalidInputError, NotFoundError
+from ..domain.issuing import mask_rut
+from ..services import verification
+from .http import MAX_BODY_BYTES, api, json_response, query_param, raw_bytes, request_header
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
-MAX_PDF_BYTES = 5 * 1024 * 1024
 _UPLOAD_TYPES = ["application/pdf", "application/octet-stream", "multipart/form-data"]
 
 
@@ -48,10 +46,6 @@ def _view(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def _with_pdf(certificate: Certificate) -> Certificate:
-    return ensure_stored_pdf(certificate, get_pdfs(), get_documents(), get_certificates())
-
-
 def _code(request: Request) -> str:
     return query_param(request, "code")
 
@@ -59,7 +53,7 @@ def _code(request: Request) -> str:
 @bp.route("/api/verify/{number}", methods=["GET"])
 @api
 def verify(number: str) -> Response:
-    certificate = verify_certificate(number, _code(bp.current_request), get_certificates())
+    certificate = verification.verify_certificate(bootstrap(), number, _code(bp.current_request))
     return json_response(_view(certificate))
 
 
@@ -68,6 +62,10 @@ def _uploaded_pdf(request: Request) -> bytes:
     content_type = request_header(request, "content-type")
     if not content_type.startswith("multipart/form-data"):
         return raw
+    # The email package is only needed for the page's upload form: imported here, not at cold start.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
     for part in message.iter_parts() if message.is_multipart() else ():
         if part.get_param("name", header="content-disposition") == "pdf":
@@ -80,11 +78,7 @@ def _uploaded_pdf(request: Request) -> bytes:
 @api
 def compare_pdf(number: str) -> Response:
     request = bp.current_request
-    certificate = verify_certificate(number, _code(request), get_certificates())
-    upload = _uploaded_pdf(request)
-    if not upload or len(upload) > MAX_PDF_BYTES:
-        return error_response(400, "invalid_input", "Adjunte el PDF del certificado (hasta 5 MB).", "pdf")
-    identical = is_identical_pdf(_with_pdf(certificate), upload)
+    certificate, identical = verification.compare_pdf(bootstrap(), number, _code(request), _uploaded_pdf(request))
     return json_response({"identical": identical, "status": _view(certificate)["status"]})
 
 
@@ -172,7 +166,7 @@ def verify_page(number: str) -> Response:
 
 def _verify_page(number: str, code: str, comparison: str = "") -> Response:
     try:
-        certificate = verify_certificate(number, code, get_certificates())
+        certificate = verification.verify_certificate(bootstrap(), number, code)
     except NotFoundError as error:
         body = (
             "<h1>Verificación de certificados de asistencia</h1>"
@@ -188,14 +182,14 @@ def _verify_page(number: str, code: str, comparison: str = "") -> Response:
 def verify_upload(number: str) -> Response:
     request = bp.current_request
     code = _code(request)
+    upload = _uploaded_pdf(request) if len(raw_bytes(request)) <= verification.MAX_PDF_BYTES + MAX_BODY_BYTES else b""
     try:
-        certificate = verify_certificate(number, code, get_certificates())
-        upload = _uploaded_pdf(request) if len(raw_bytes(request)) <= MAX_PDF_BYTES + MAX_BODY_BYTES else b""
+        _certificate, identical = verification.compare_pdf(bootstrap(), number, code, upload)
+    except InvalidInputError as error:
+        return _verify_page(number, code, panel("error", f"<p>{escape(error.message)}</p>"))
     except DomainError:
         return _verify_page(number, code)
-    if not upload:
-        message = panel("error", "<p>Adjunte el PDF del certificado (hasta 5 MB).</p>")
-    elif is_identical_pdf(_with_pdf(certificate), upload):
+    if identical:
         message = panel("ok", "<p><strong>El PDF es idéntico al emitido.</strong></p>")
     else:
         message = panel(

@@ -20,8 +20,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from ..domain.clock import CHILE
 from ..domain.course_queries import CourseAttendance, ParticipantSessions
 from ..domain.courses import Course
+from ..domain.exports import ExportRow
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 
@@ -262,3 +262,19 @@ def nightly_sheets(region_name: str, day: date, rows: Sequence[Any]) -> list[She
 
 def day_of(moment: datetime | None) -> str:
     return moment.astimezone(CHILE).strftime("%d-%m-%Y") if moment else ""
+
+
+class ExcelWorkbooks:
+    """The workbooks port: each download's sheets, written to `out`."""
+
+    def course_list(self, courses: Iterable[Course], out: IO[bytes]) -> None:
+        write_workbook(out, [course_list_sheet(courses)])
+
+    def course_attendance(self, result: CourseAttendance, out: IO[bytes]) -> None:
+        write_workbook(out, course_attendance_sheets(result))
+
+    def participant_sessions(self, result: ParticipantSessions, out: IO[bytes]) -> None:
+        write_workbook(out, participant_sessions_sheets(result))
+
+    def nightly(self, region_name: str, day: date, rows: Sequence[ExportRow], out: IO[bytes]) -> None:
+        write_workbook(out, nightly_sheets(region_name, day, rows))

@@ -9,11 +9,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import AuthenticationError
+from ..domain.auth import EXPIRED_SESSION as EXPIRED
+from ..domain.auth import INVALID_SESSION as INVALID
+from ..domain.errors import AuthenticationError, ExpiredCredentialsError
 
 _VERSION = "v1"
-EXPIRED = "Su sesión expiró; ingrese nuevamente."
-INVALID = "La sesión no es válida; ingrese nuevamente."
 
 
 def _b64(raw: bytes) -> str:
@@ -42,7 +42,10 @@ class TokenSigner:
         return f"{_VERSION}.{kid}.{payload}.{self._sign(kid, payload)}"
 
     def read(self, token: str, now: datetime) -> dict[str, Any]:
-        """The claims of a genuine, unexpired token; AuthenticationError otherwise."""
+        """The claims of a genuine, unexpired token.
+
+        ExpiredCredentialsError once expired, AuthenticationError when not genuine.
+        """
         parts = token.split(".")
         if len(parts) != 4 or parts[0] != _VERSION or parts[1] not in self._keys:
             raise AuthenticationError(INVALID)
@@ -56,5 +59,5 @@ class TokenSigner:
         if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
             raise AuthenticationError(INVALID)
         if claims["exp"] <= int(now.timestamp()):
-            raise AuthenticationError(EXPIRED)
+            raise ExpiredCredentialsError(EXPIRED)
         return claims

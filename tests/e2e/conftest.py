@@ -38,8 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOAD_DEMO_DATA = (
-    "from devtools.bootstrap import bootstrap; from devtools.demo_data import load_demo_data; "
-    "bootstrap(); load_demo_data()"
+    "from devtools.resources import create_resources; from devtools.demo_data import load_demo_data; "
+    "create_resources(); load_demo_data()"
 )
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

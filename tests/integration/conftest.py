@@ -29,11 +29,11 @@ def moto_endpoint() -> Iterator[str]:
 def local_stack(moto_endpoint: str) -> str:
     """Each test module starts from the demo data as `make run` loads it: what one module issues,
     locks or pushes does not leak into the next."""
-    from devtools.bootstrap import bootstrap
     from devtools.demo_data import load_demo_data
+    from devtools.resources import create_resources
 
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()  # noqa: S310
-    bootstrap()
+    create_resources()
     load_demo_data()
     return moto_endpoint
 
@@ -54,13 +54,15 @@ class MovableClock:
 
 
 @pytest.fixture
-def clock() -> Iterator[MovableClock]:
-    from chalicelib import wiring
+def clock(local_stack: str) -> Iterator[MovableClock]:
+    from dataclasses import replace
+
+    from chalicelib.bootstrap import bootstrap, use
 
     movable = MovableClock()
-    wiring.set_clock(movable)
+    use(replace(bootstrap(), clock=movable))
     yield movable
-    wiring.set_clock(None)
+    use(None)
 
 
 @pytest.fixture

@@ -212,7 +212,7 @@ def test_a_tampered_or_expired_link_changes_nothing(client, admin, clock):
     )
     assert expired.status_code == 400
     assert "expiró" in expired.body.decode()
-    from chalicelib.storage.repositories import CourseRepository
+    from chalicelib.storage.courses import CourseRepository
 
     assert CourseRepository().get(course_code).certificate_state.value == "ANNULMENT_REQUESTED"
 

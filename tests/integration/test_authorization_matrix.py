@@ -14,7 +14,9 @@ import pytest
 from chalicelib.config import get_token_keys
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.security.tokens import TokenSigner
-from chalicelib.storage.repositories import AnnulmentRepository, CertificateRepository, CourseRepository
+from chalicelib.storage.annulments import AnnulmentRepository
+from chalicelib.storage.certificates import CertificateRepository
+from chalicelib.storage.courses import CourseRepository
 from tests.integration.api import session_token
 
 SOFOFA = "75.998.240-1"
@@ -138,10 +140,10 @@ def world(local_stack):
     good = tokens["national_admin"]
     tokens["tampered_token"] = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
     tokens["no_token"] = ""
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.domain.exports import export_key
-    from chalicelib.wiring import get_documents
 
-    get_documents().put_bytes(export_key("13", datetime(2017, 1, 5).date()), b"x", "application/octet-stream")
+    bootstrap().documents.put_bytes(export_key("13", datetime(2017, 1, 5).date()), b"x", "application/octet-stream")
     values = {
         "course_code": pending.course_code,
         "rut": rut,

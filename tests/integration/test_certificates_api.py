@@ -13,7 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.domain.clock import CHILE
-from chalicelib.storage.repositories import CertificateRepository, CourseRepository, ParticipantRepository
+from chalicelib.storage.certificates import CertificateRepository
+from chalicelib.storage.courses import CourseRepository
 from tests.integration.api import get, post, session_token
 
 SOFOFA = "75.998.240-1"
@@ -107,7 +108,7 @@ def test_issue_5115263_then_a_second_accept_is_409_and_the_pdf_says_it_all(clien
     again = post(client, "/api/courses/5115263/certificate", {"invoice_number": "123", "accept": True}, tokens["admin"])
     assert again.status_code == 409
     assert CourseRepository().get("5115263").certificate_state.value == "ISSUED"
-    from chalicelib.storage.repositories import AuditRepository
+    from chalicelib.storage.audit import AuditRepository
 
     trail = [e for e in AuditRepository().list_for("COURSE#5115263") if e["action"] == "certificate_issued"]
     assert [(e["actor_name"], e["detail"]["number"]) for e in trail] == [("KARIN LAURINA SUÁREZ OSORIO", number)]
@@ -213,11 +214,11 @@ def test_an_annulled_certificate_downloads_marked_annulled(client, tokens):
 
 def _issue_in_threads(calls):
     """Run the acceptance use case from many threads at once, as many Lambda containers would."""
-    from chalicelib import wiring
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.domain.access import Principal, Profile, ProfileGrant
     from chalicelib.domain.errors import StateConflictError
-    from chalicelib.domain.issuing import issue_certificate
     from chalicelib.domain.rut import Rut
+    from chalicelib.services.certificates import issue_certificate
 
     barrier = threading.Barrier(len(calls))
     outcomes: list[object] = [None] * len(calls)
@@ -230,15 +231,7 @@ def _issue_in_threads(calls):
         )
         barrier.wait()
         try:
-            outcomes[index] = issue_certificate(
-                principal,
-                code,
-                "OC-1",
-                True,
-                records=wiring.get_courses(),
-                ledger=wiring.get_certificates(),
-                clock=wiring.get_clock(),
-            )
+            outcomes[index] = issue_certificate(bootstrap(), principal, code, "OC-1", True)
         except StateConflictError as error:
             outcomes[index] = error
 
@@ -297,7 +290,7 @@ def _dv(body: int) -> str:
 
 def test_participants_frozen_on_the_certificate_match_the_course(local_stack):
     certificate = CertificateRepository().list_for_course("5115263")[-1]
-    enrolled = {p.rut for p in ParticipantRepository().list_for_course("5115263")}
+    enrolled = {p.rut for p in CourseRepository().participants("5115263")}
 
     assert {p.rut for p in certificate.participants} == enrolled
     assert re.fullmatch(r"[A-Z2-9]{12}", certificate.verification_code)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import boto3
 import pytest
 
-from chalicelib import wiring
+from chalicelib.bootstrap import bootstrap, use
 from chalicelib.config import get_settings
 from chalicelib.domain.certificates import AnnulmentStatus
 from chalicelib.domain.errors import StateConflictError
-from chalicelib.storage.repositories import AnnulmentRepository, CertificateRepository, CourseRepository
+from chalicelib.storage.annulments import AnnulmentRepository
+from chalicelib.storage.certificates import CertificateRepository
+from chalicelib.storage.courses import CourseRepository
 from tests.integration.api import get, post, session_token
 
 SOFOFA = "75.998.240-1"
@@ -41,25 +44,33 @@ class _FailingDocuments:
         return getattr(self._real, name)
 
 
+@pytest.fixture(autouse=True)
+def _real_ports_afterwards():
+    yield
+    use(None)
+
+
 @pytest.fixture
 def admin(client):
     return session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
 
 
 def test_simultaneous_decisions_on_one_annulment_decide_once(local_stack):
-    from chalicelib.domain.annulments import Officer, decide_annulment
+    from chalicelib.domain.access import Principal, Profile, ProfileGrant
     from chalicelib.domain.rut import Rut
+    from chalicelib.services.annulments import decide_request
 
     repo = AnnulmentRepository()
     request = repo.list_pending_for_region("13")[0]
-    officer = Officer(Rut.parse("14.141.414-3"), "ALEJANDRA SOLEDAD ROJAS MUÑOZ", None, "13")
+    grant = ProfileGrant(Profile.SENCE_OFFICER, Rut.parse("61.531.000-K"), "SENCE", ("13",))
+    officer = Principal(Rut.parse("14.141.414-3"), "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant)
     barrier = threading.Barrier(10)
     outcomes: list[object] = []
 
     def decide(choice: str) -> None:
         barrier.wait()
         try:
-            outcomes.append(decide_annulment(request, officer, choice, "", ledger=repo, clock=wiring.get_clock()))
+            outcomes.append(decide_request(bootstrap(), officer, request.request_id, choice, ""))
         except StateConflictError as error:
             outcomes.append(error)
 
@@ -72,7 +83,7 @@ def test_simultaneous_decisions_on_one_annulment_decide_once(local_stack):
     decided = [o for o in outcomes if not isinstance(o, StateConflictError)]
     assert len(decided) == 1
     assert len(outcomes) == 10
-    stored = repo.get_request(request.request_id)
+    stored = repo.get(request.request_id)
     assert stored.status is decided[0].status
     course = CourseRepository().get(request.course_code)
     expected = "REISSUE_APPROVED" if stored.status is AnnulmentStatus.APPROVED else "ANNULMENT_REJECTED"
@@ -92,8 +103,9 @@ def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, adm
     url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
     dlq = sqs.get_queue_url(QueueName=f"{get_settings().annulment_queue}-dlq")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.purge_queue(QueueUrl=url)  # the decisions of earlier tests announced themselves too
     failing = _FailingMail()
-    monkeypatch.setattr(wiring, "_mailer", failing)
+    use(replace(bootstrap(), mail=failing))
     requested = post(client, f"/api/certificates/{number}/annulment", {"reason": "SES caído durante la prueba."}, admin)
     assert requested.status_code == 201
 
@@ -109,7 +121,7 @@ def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, adm
     assert failing.attempts == 5  # the redrive limit of the queue
     dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in dead] and requested.json_body["request_id"] in dead[0]["Body"]
-    stored = AnnulmentRepository().get_request(requested.json_body["request_id"])
+    stored = AnnulmentRepository().get(requested.json_body["request_id"])
     assert stored is not None and stored.status is AnnulmentStatus.PENDING
     assert CourseRepository().get("5115263").certificate_state.value == "ANNULMENT_REQUESTED"
 
@@ -120,7 +132,7 @@ def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(cl
         for c in (CourseRepository().get(str(5116001 + i)) for i in range(60))
         if c and c.institution.rut.compact() == "759982401" and c.certificate_state.value == "PENDING"
     )
-    monkeypatch.setattr(wiring, "_documents", _FailingDocuments(wiring.get_documents()))
+    use(replace(bootstrap(), documents=_FailingDocuments(bootstrap().documents)))
 
     issued = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "9", "accept": True}, admin)
 
@@ -128,7 +140,7 @@ def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(cl
     number = issued.json_body["number"]
     stored = CertificateRepository().list_for_course(course)[-1]
     assert str(stored.number) == number and stored.pdf_key is None
-    monkeypatch.undo()
+    use(None)  # S3 is back
     link = get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json")
     assert link.status_code == 200
     repaired = CertificateRepository().list_for_course(course)[-1]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from chalicelib.storage.repositories import CourseRepository, SessionRepository
+from chalicelib.storage.courses import CourseRepository
+from chalicelib.storage.sessions import SessionRepository
 from devtools.demo_data import DEMO_LCE_KEYS
 from tests.integration.api import get, session_token
 
@@ -155,16 +156,18 @@ def test_an_issued_course_refuses_marks(client):
 
 
 def test_the_session_write_itself_refuses_a_course_issued_meanwhile(local_stack):
+    from chalicelib.domain.audit import AuditEntry, course_subject
     from chalicelib.domain.certificates import CertificateState
     from chalicelib.domain.errors import StateConflictError
     from chalicelib.domain.lce import OPEN_STATES, fingerprint, parse_session
-    from chalicelib.storage.repositories import LceSessionRepository
+    from chalicelib.storage.transactions import TransactionWriter
 
-    repo = LceSessionRepository()
-    stale = repo.get(COURSE)  # as read before a certificate was issued
+    writer = TransactionWriter()
+    stale = CourseRepository().get(COURSE)  # as read before a certificate was issued
     session = parse_session("TEST-RACE", _session(marks=[]))
-    repo.put_session(stale, session, fingerprint(session), OPEN_STATES)
+    audit = AuditEntry(course_subject(COURSE), "lce_session_created", session.start)
+    writer.commit_session(stale, OPEN_STATES, session, fingerprint(session), audit)
     assert _stored("TEST-RACE") is not None
 
     with pytest.raises(StateConflictError):
-        repo.put_session(stale, session, "other", frozenset({CertificateState.ANNULMENT_REJECTED}))
+        writer.commit_session(stale, frozenset({CertificateState.ANNULMENT_REJECTED}), session, "other", audit)

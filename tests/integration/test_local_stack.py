@@ -12,21 +12,17 @@ from chalicelib.domain.attendance import evaluate_participant
 from chalicelib.domain.certificates import CertificateState, CertificateStatus
 from chalicelib.domain.courses import Program
 from chalicelib.domain.rut import Rut
+from chalicelib.storage.annulments import AnnulmentRepository
+from chalicelib.storage.certificates import CertificateRepository
+from chalicelib.storage.courses import CourseRepository, course_from_item
 from chalicelib.storage.models import ALL_MODELS, CourseModel
-from chalicelib.storage.repositories import (
-    AnnulmentRepository,
-    CertificateRepository,
-    CourseRepository,
-    ParticipantRepository,
-    SessionRepository,
-    course_from_item,
-)
-from devtools.bootstrap import bootstrap
+from chalicelib.storage.sessions import SessionRepository
 from devtools.demo_data import SOFOFA, load_demo_data
+from devtools.resources import create_resources
 
 
 def test_bootstrap_creates_everything_and_can_run_again(local_stack):
-    bootstrap()
+    create_resources()
     assert load_demo_data() == {"skipped": 1}
 
     settings = get_settings()
@@ -68,7 +64,7 @@ def test_course_5115001_holds_the_manuals_worked_example(local_stack):
     assert (course.start_date.isoformat(), course.end_date.isoformat()) == ("2016-11-13", "2016-12-25")
     assert course.institution == SOFOFA
     assert course.region_name == "Región Metropolitana"
-    participants = {p.rut.formatted(): p.name for p in ParticipantRepository().list_for_course("5115001")}
+    participants = {p.rut.formatted(): p.name for p in CourseRepository().participants("5115001")}
     assert participants["8.808.603-1"] == "RIGOBERTO ORLANDO CASTILLO BARRÍA"
 
     sessions = SessionRepository().list_for_course("5115001")

@@ -1,71 +1,21 @@
-"""Login with lockout, and the choice of profile, against in-memory fakes of the ports."""
+"""Login with lockout, the choice of profile and who is asking, against in-memory fakes of the ports."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.domain.access import Principal, Profile, ProfileGrant
-from chalicelib.domain.auth import BAD_CREDENTIALS, UserAccount, choose_profile, log_in
+from chalicelib.domain.auth import BAD_CREDENTIALS, UserAccount, choose_profile
 from chalicelib.domain.errors import (
     AccountLockedError,
     AuthenticationError,
+    ExpiredCredentialsError,
     InvalidInputError,
     PermissionDeniedError,
 )
 from chalicelib.domain.rut import Rut
-
-# ---------------------------------------------------------------- fakes of the ports
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)
-
-
-class InMemoryUsers:
-    def __init__(self, *accounts: UserAccount) -> None:
-        self._accounts = {account.rut: account for account in accounts}
-
-    def get_user(self, rut: Rut) -> UserAccount | None:
-        return self._accounts.get(rut)
-
-
-class InMemoryThrottle:
-    def __init__(self) -> None:
-        self.failures: dict[Rut, int] = {}
-        self.locks: dict[Rut, datetime] = {}
-
-    def locked_until(self, rut: Rut) -> datetime | None:
-        return self.locks.get(rut)
-
-    def record_failure(self, rut: Rut, now: datetime) -> int:
-        self.failures[rut] = self.failures.get(rut, 0) + 1
-        return self.failures[rut]
-
-    def lock(self, rut: Rut, until: datetime) -> None:
-        self.locks[rut] = until
-        self.failures[rut] = 0
-
-    def reset(self, rut: Rut) -> None:
-        self.failures.pop(rut, None)
-        self.locks.pop(rut, None)
-
-
-class PlainHasher:
-    """Readable 'hashes'; an unknown RUT (None) is never verified."""
-
-    def hash_password(self, password: str) -> str:
-        return f"plain${password}"
-
-    def verify_password(self, password: str, encoded: str | None) -> bool:
-        return encoded is not None and encoded == self.hash_password(password)
-
+from chalicelib.services import auth
+from tests.unit import fakes
 
 # ---------------------------------------------------------------- fixtures
 
@@ -83,16 +33,20 @@ OFFICER_GRANT = ProfileGrant(Profile.SENCE_OFFICER, SENCE, "SENCE", ("13",))
 
 class World:
     def __init__(self) -> None:
-        self.clock = FakeClock(datetime(2017, 3, 1, 12, 0, tzinfo=UTC))
-        self.throttle = InMemoryThrottle()
-        self.hasher = PlainHasher()
-        self.account = UserAccount(
-            RUT, "Ana Pérez", self.hasher.hash_password(PASSWORD), (NATIONAL_GRANT, FACILITATOR_GRANT, OFFICER_GRANT)
+        self.fakes = fakes.world(clock=fakes.FakeClock(datetime(2017, 3, 1, 12, 0, tzinfo=UTC)))
+        self.clock = self.fakes.clock
+        self.store = self.fakes.store
+        self.account = self.fakes.add_account(
+            UserAccount(
+                RUT,
+                "Ana Pérez",
+                self.fakes.hasher.hash_password(PASSWORD),
+                (NATIONAL_GRANT, FACILITATOR_GRANT, OFFICER_GRANT),
+            )
         )
-        self.users = InMemoryUsers(self.account)
 
     def log_in(self, rut: object, password: object) -> UserAccount:
-        return log_in(rut, password, users=self.users, throttle=self.throttle, hasher=self.hasher, clock=self.clock)
+        return auth.log_in(self.fakes.ports, rut, password).account
 
     def fail(self, times: int, rut: object = "153034443") -> None:
         for _ in range(times):
@@ -115,11 +69,11 @@ def test_right_password_returns_the_account(world, raw_rut):
 
 def test_right_password_resets_the_failures(world):
     world.fail(3)
-    assert world.throttle.failures[RUT] == 3
+    assert world.store.failures[RUT] == 3
 
     world.log_in(RUT.compact(), PASSWORD)
 
-    assert world.throttle.failures.get(RUT, 0) == 0
+    assert world.store.failures.get(RUT, 0) == 0
 
 
 def test_unknown_rut_and_wrong_password_get_the_same_answer(world):
@@ -139,7 +93,7 @@ def test_fifth_consecutive_failure_locks_the_account(world):
         world.log_in("153034443", "mala")
 
     assert "15 minutos" in caught.value.message
-    assert world.throttle.locks[RUT] == world.clock.now() + timedelta(minutes=15)
+    assert world.store.locks[RUT] == world.clock.now() + timedelta(minutes=15)
 
 
 def test_locked_account_refuses_even_the_right_password_until_15_minutes_pass(world):
@@ -193,7 +147,7 @@ def test_unknown_ruts_are_locked_too(world):
         world.log_in(STRANGER, "mala")
     with pytest.raises(AccountLockedError):
         world.log_in(STRANGER, PASSWORD)
-    assert Rut.parse(STRANGER) in world.throttle.locks
+    assert Rut.parse(STRANGER) in world.store.locks
 
 
 def test_lock_is_per_rut(world):
@@ -218,7 +172,7 @@ def test_malformed_rut_is_invalid_input_and_not_counted(world, raw_rut):
     with pytest.raises(InvalidInputError) as caught:
         world.log_in(raw_rut, PASSWORD)
     assert caught.value.field == "rut"
-    assert world.throttle.failures == {}
+    assert world.store.failures == {}
 
 
 @pytest.mark.parametrize("password", ["", None, 1234, "x" * 257])
@@ -226,7 +180,7 @@ def test_missing_or_oversized_password_is_invalid_input_and_not_counted(world, p
     with pytest.raises(InvalidInputError) as caught:
         world.log_in("153034443", password)
     assert caught.value.field == "password"
-    assert world.throttle.failures == {}
+    assert world.store.failures == {}
 
 
 def test_password_of_the_maximum_length_is_checked(world):
@@ -279,3 +233,91 @@ def test_choose_profile_rejects_malformed_input(world):
     with pytest.raises(InvalidInputError) as caught:
         choose_profile(world.account, "NATIONAL_ADMIN", "75.998.240-2")
     assert caught.value.field == "institution_rut"
+
+
+# ---------------------------------------------------------------- the audit trail of logins
+
+
+def test_every_login_outcome_is_in_the_audit_trail(world):
+    world.log_in("153034443", PASSWORD)
+    world.fail(4)
+    with pytest.raises(AccountLockedError):
+        world.log_in("153034443", "mala")
+    with pytest.raises(AccountLockedError):
+        world.log_in("153034443", PASSWORD)
+
+    actions = world.store.actions(f"USER#{RUT.compact()}")
+    assert actions == ["login"] + ["authentication_failed"] * 4 + ["account_locked"] * 2
+    assert world.store.audit[0].actor_name == "Ana Pérez"
+
+
+def test_a_malformed_login_leaves_no_trail(world):
+    with pytest.raises(InvalidInputError):
+        world.log_in("abc", PASSWORD)
+
+    assert world.store.audit == []
+
+
+# ---------------------------------------------------------------- tokens: choosing a profile, then every request
+
+
+def _login_token(world) -> str:
+    return auth.log_in(world.fakes.ports, "153034443", PASSWORD).token
+
+
+def test_the_login_token_chooses_a_profile_and_the_session_token_names_it(world):
+    chosen = auth.select_profile(world.fakes.ports, _login_token(world), "SENCE_OFFICER", "61.531.000-K")
+
+    principal = auth.authenticate(world.fakes.ports, chosen.token)
+
+    assert principal == chosen.principal == Principal(RUT, "Ana Pérez", OFFICER_GRANT)
+
+
+def test_a_login_token_alone_is_not_a_session(world):
+    with pytest.raises(AuthenticationError) as caught:
+        auth.authenticate(world.fakes.ports, _login_token(world))
+
+    assert "perfil" in caught.value.message
+
+
+def test_the_login_token_expires_after_ten_minutes(world):
+    token = _login_token(world)
+    world.clock.advance(minutes=10)
+
+    with pytest.raises(ExpiredCredentialsError):
+        auth.select_profile(world.fakes.ports, token, "NATIONAL_ADMIN", "75.998.240-1")
+
+
+def test_the_session_token_lasts_eight_hours(world):
+    chosen = auth.select_profile(world.fakes.ports, _login_token(world), "NATIONAL_ADMIN", "75.998.240-1")
+    world.clock.advance(hours=7, minutes=59)
+    assert auth.authenticate(world.fakes.ports, chosen.token).profile is Profile.NATIONAL_ADMIN
+
+    world.clock.advance(minutes=1)
+    with pytest.raises(ExpiredCredentialsError):
+        auth.authenticate(world.fakes.ports, chosen.token)
+
+
+def test_a_profile_cannot_be_chosen_for_an_account_that_is_gone(world):
+    token = _login_token(world)
+    del world.store.accounts[RUT]
+
+    with pytest.raises(AuthenticationError):
+        auth.select_profile(world.fakes.ports, token, "NATIONAL_ADMIN", "75.998.240-1")
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", "v1.k1.e30.AAAA"])
+def test_anything_but_a_genuine_token_is_refused(world, token):
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(world.fakes.ports, token)
+
+
+def test_a_genuine_token_with_claims_of_no_session_is_refused(world):
+    now = world.clock.now()
+    odd = world.fakes.tokens.issue({"stage": "session", "sub": "153034443", "profile": "JEFE"}, now, timedelta(hours=1))
+    stranger = world.fakes.tokens.issue({"stage": "admin", "sub": "x"}, now, timedelta(hours=1))
+
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(world.fakes.ports, odd)
+    with pytest.raises(AuthenticationError):
+        auth.select_profile(world.fakes.ports, stranger, "NATIONAL_ADMIN", "75.998.240-1")

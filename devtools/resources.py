@@ -67,7 +67,7 @@ def _verify_sender() -> None:
     ses.verify_email_identity(EmailAddress=get_settings().ses_sender)
 
 
-def bootstrap() -> None:
+def create_resources() -> None:
     _create_tables()
     _create_bucket()
     _create_queues()
@@ -75,5 +75,5 @@ def bootstrap() -> None:
 
 
 if __name__ == "__main__":
-    bootstrap()
+    create_resources()
     print("recursos locales listos")

@@ -1,0 +1,104 @@
+"""Builds the bundle of ports once per Lambda container, on first use, from the settings.
+
+Nothing here runs at import: `import app` loads no storage, renderer or messenger module, and no
+adapter talks to AWS before a request needs it. fpdf2 and openpyxl are imported on the first PDF
+or workbook. Tests hand `use()` a bundle of their own (fakes, a moved clock, a failing mailer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from .services.ports import CertificatePdfs, Ports, Workbooks
+
+_ports: Ports | None = None
+
+
+class _Lazy:
+    """An adapter built on its first call."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._target: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._target is None:
+            self._target = self._build()
+        return getattr(self._target, name)
+
+
+def _pdfs() -> CertificatePdfs:
+    from .config import get_settings
+    from .renderers.pdf import CertificatePdfs as FpdfCertificates
+
+    return FpdfCertificates(get_settings().public_base_url)
+
+
+def _workbooks() -> Workbooks:
+    from .renderers.excel import ExcelWorkbooks
+
+    return ExcelWorkbooks()
+
+
+def build_ports() -> Ports:
+    """The AWS adapters, as a Lambda container uses them."""
+    from .config import get_settings, get_token_keys
+    from .domain.clock import SystemClock
+    from .messaging.mail import Mailer
+    from .messaging.queue import EventQueue
+    from .renderers.email import EmailRenderer
+    from .security.passwords import ScryptHasher
+    from .security.tokens import TokenSigner
+    from .storage.annulments import AnnulmentRepository
+    from .storage.audit import AuditRepository
+    from .storage.certificates import CertificateRepository
+    from .storage.courses import CourseRepository
+    from .storage.documents import DocumentStore
+    from .storage.idempotency import PowertoolsIdempotency
+    from .storage.sessions import SessionRepository
+    from .storage.transactions import TransactionWriter
+    from .storage.users import ApiKeyRepository, LoginAttemptRepository, UserRepository
+    from .telemetry import CloudWatchMetrics
+
+    settings = get_settings()
+    keys = get_token_keys()
+    return Ports(
+        settings=settings,
+        clock=SystemClock(),
+        tokens=TokenSigner(keys),
+        # The secrets that name officers in review links: the token key ring, newest first.
+        link_secrets=tuple(f"review-link:{secret}" for _kid, secret in keys),
+        hasher=ScryptHasher(),
+        users=UserRepository(),
+        login_attempts=LoginAttemptRepository(),
+        api_keys=ApiKeyRepository(),
+        courses=CourseRepository(),
+        sessions=SessionRepository(),
+        certificates=CertificateRepository(),
+        annulments=AnnulmentRepository(),
+        audit=AuditRepository(),
+        transactions=TransactionWriter(),
+        documents=DocumentStore(),
+        pdfs=cast(CertificatePdfs, _Lazy(_pdfs)),
+        workbooks=cast(Workbooks, _Lazy(_workbooks)),
+        emails=EmailRenderer(),
+        mail=Mailer(),
+        events=EventQueue(),
+        idempotency=PowertoolsIdempotency(settings.table_name("idempotency")),
+        metrics=CloudWatchMetrics(),
+    )
+
+
+def bootstrap() -> Ports:
+    """The container's bundle of ports, built on the first call."""
+    global _ports
+    if _ports is None:
+        _ports = build_ports()
+    return _ports
+
+
+def use(ports: Ports | None) -> None:
+    """Tests: serve the next requests with `ports` (None: build the real ones again on next use)."""
+    global _ports
+    _ports = ports

@@ -1,0 +1,4 @@
+"""Media types of the documents GCA hands out."""
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

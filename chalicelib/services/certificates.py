@@ -1,0 +1,158 @@
+"""Certificates: the preview, the acceptance (once only), reading one, its PDF."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from ..domain.access import Principal
+from ..domain.audit import AuditEntry, course_subject
+from ..domain.certificates import (
+    Certificate,
+    CertificateNumber,
+    CertificateState,
+    CertificateStatus,
+    CourseTransition,
+    numbering_year,
+)
+from ..domain.course_queries import visible_course
+from ..domain.courses import Course, parse_course_code
+from ..domain.errors import StateConflictError
+from ..domain.issuing import (
+    MAX_ATTEMPTS,
+    TOO_MANY_CONFLICTS,
+    CertificatePreview,
+    CounterConflictError,
+    CourseChangedError,
+    ensure_accepted,
+    fingerprint,
+    freeze_participants,
+    issue_transition,
+    new_certificate,
+    new_verification_code,
+    parse_invoice,
+    pdf_filename,
+    pdf_key,
+    preview,
+    visible_certificate,
+)
+from ..domain.media import PDF
+from . import downloads
+from .ports import Ports
+
+logger = logging.getLogger("gca")
+
+
+def _issuable(ports: Ports, principal: Principal, raw_code: str) -> tuple[Course, CourseTransition]:
+    code = parse_course_code(raw_code)
+    course = visible_course(principal, ports.courses.get(code), code)
+    return course, issue_transition(principal, course)
+
+
+def preview_certificate(ports: Ports, principal: Principal, raw_code: str, raw_invoice: object) -> CertificatePreview:
+    """Datos del Certificado de Asistencia Por Emitir, with the warnings to review before accepting."""
+    invoice = parse_invoice(raw_invoice)
+    course, _move = _issuable(ports, principal, raw_code)
+    code = course.course_code
+    return preview(principal, course, invoice, ports.courses.participants(code), ports.sessions.list_for_course(code))
+
+
+def issue_certificate(
+    ports: Ports, principal: Principal, raw_code: str, raw_invoice: object, accept: object
+) -> Certificate:
+    """Acepto emitir el certificado: number N-YYYY, frozen participants, course closed; once only.
+
+    A double click, or twenty administrators at once, give one certificate: the transaction that
+    moves the course out of Pendiente de Emitir is conditional, and every other attempt gets 409.
+    New marks meanwhile make it read the course again; a number taken meanwhile, the counter. Then the
+    PDF is rendered and stored; if that fails the certificate stands, and its PDF (rendered only from the
+    certificate's frozen data) is stored on the first download.
+    """
+    ensure_accepted(accept)
+    invoice = parse_invoice(raw_invoice)
+    certificate = _commit_issue(ports, principal, raw_code, invoice, new_verification_code())
+    ports.metrics.count("CertificatesIssued")
+    try:
+        certificate = _store_pdf(ports, certificate)
+    except Exception:
+        logger.exception("certificate PDF not stored", extra={"number": str(certificate.number)})
+    return certificate
+
+
+def _commit_issue(ports: Ports, principal: Principal, raw_code: str, invoice: str, code: str) -> Certificate:
+    for _course_attempt in range(MAX_ATTEMPTS):
+        course, move = _issuable(ports, principal, raw_code)
+        frozen = freeze_participants(
+            course, ports.courses.participants(course.course_code), ports.sessions.list_for_course(course.course_code)
+        )
+        for _number_attempt in range(MAX_ATTEMPTS):
+            issued_at = ports.clock.now()
+            last = ports.certificates.last_sequence(course.institution.rut, numbering_year(issued_at))
+            certificate = new_certificate(principal, course, frozen, invoice, code, last, issued_at)
+            audit = AuditEntry(
+                course_subject(course.course_code),
+                "certificate_issued",
+                issued_at,
+                principal.rut,
+                principal.name,
+                {"number": str(certificate.number), "invoice_number": invoice},
+            )
+            try:
+                ports.transactions.commit_issue(certificate, last, move, audit)
+            except CounterConflictError:
+                continue
+            except CourseChangedError:
+                break  # read the course again: new marks change the percentages, an issue closes it
+            return certificate
+    raise StateConflictError(TOO_MANY_CONFLICTS)
+
+
+def _store_pdf(ports: Ports, certificate: Certificate) -> Certificate:
+    """Render the issued PDF, keep it and record its SHA-256 (also the repair of a failed upload)."""
+    body = ports.pdfs.render(certificate, annulled=False)
+    digest = fingerprint(body)
+    key = pdf_key(certificate)
+    ports.documents.put_bytes(key, body, PDF)
+    ports.certificates.record_pdf(certificate, key, digest)
+    return replace(certificate, pdf_key=key, pdf_sha256=digest)
+
+
+def with_stored_pdf(ports: Ports, certificate: Certificate) -> Certificate:
+    """The certificate with its PDF stored and fingerprinted, repairing a failed upload first."""
+    if certificate.pdf_key is None or certificate.pdf_sha256 is None:
+        return _store_pdf(ports, certificate)
+    return certificate
+
+
+def _certificate(ports: Ports, principal: Principal, raw_number: str) -> Certificate:
+    number = CertificateNumber.parse(raw_number)
+    principal.ensure_otec()
+    return visible_certificate(principal, ports.certificates.get(principal.institution_rut, number), number)
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    certificate: Certificate
+    # The state of the course as far as this certificate goes: an annulled one was approved for re-issue.
+    state: CertificateState
+
+
+def get_certificate(ports: Ports, principal: Principal, raw_number: str) -> CertificateView:
+    """A certificate of the chosen institution (and region), with the state its course is in for it."""
+    certificate = _certificate(ports, principal, raw_number)
+    if certificate.status is CertificateStatus.ANNULLED:
+        return CertificateView(certificate, CertificateState.REISSUE_APPROVED)
+    course = ports.courses.get(certificate.course_code)
+    return CertificateView(certificate, course.certificate_state if course else CertificateState.ISSUED)
+
+
+def certificate_pdf(ports: Ports, principal: Principal, raw_number: str, *, inline: bool) -> downloads.Download:
+    """The issued PDF, or once annulled a copy stamped ANULADO (made on first request)."""
+    certificate = with_stored_pdf(ports, _certificate(ports, principal, raw_number))
+    key = certificate.pdf_key
+    assert key is not None
+    if certificate.status is CertificateStatus.ANNULLED:
+        key = pdf_key(certificate, annulled=True)
+        if not ports.documents.exists(key):
+            ports.documents.put_bytes(key, ports.pdfs.render(certificate, annulled=True), PDF)
+    return downloads.link(ports, key, pdf_filename(certificate), PDF, inline=inline)

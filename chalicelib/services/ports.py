@@ -1,0 +1,256 @@
+"""The ports the use cases talk through, and the one bundle that carries them.
+
+`chalicelib.bootstrap.bootstrap()` fills the bundle with the AWS adapters once per container;
+unit tests fill it with in-memory fakes (`tests/unit/fakes.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import IO, Any, Protocol
+
+from ..config import Settings
+from ..domain.annulments import Officer
+from ..domain.attendance import Session
+from ..domain.audit import AuditEntry
+from ..domain.auth import UserAccount
+from ..domain.certificates import (
+    AnnulmentRequest,
+    Certificate,
+    CertificateNumber,
+    CertificateState,
+    CourseTransition,
+)
+from ..domain.clock import Clock
+from ..domain.course_queries import CourseAttendance, ParticipantSessions
+from ..domain.courses import Course, Participant, Program
+from ..domain.exports import ExportRow
+from ..domain.notifications import EmailMessage
+from ..domain.rut import Rut
+
+# ---------------------------------------------------------------- people and credentials
+
+
+class Users(Protocol):
+    def get_user(self, who: Rut) -> UserAccount | None: ...
+
+    def email_of(self, who: Rut) -> str | None: ...
+
+    def officers_of(self, region_code: str) -> list[Officer]: ...
+
+
+class LoginAttempts(Protocol):
+    def locked_until(self, who: Rut) -> datetime | None: ...
+
+    def record_failure(self, who: Rut, now: datetime) -> int:
+        """Count one more consecutive failure, atomically, and return the new count."""
+        ...
+
+    def lock(self, who: Rut, until: datetime) -> None:
+        """Lock and start counting again from zero."""
+        ...
+
+
+class ApiKeys(Protocol):
+    def institution_for(self, key: str) -> Rut | None: ...
+
+
+class PasswordHasher(Protocol):
+    def verify_password(self, password: str, encoded: str | None) -> bool:
+        """With None, spend the same time and say no: unknown RUTs look like wrong passwords."""
+        ...
+
+
+class Tokens(Protocol):
+    def issue(self, claims: dict[str, Any], now: datetime, ttl: timedelta) -> str: ...
+
+    def read(self, token: str, now: datetime) -> dict[str, Any]:
+        """The claims; ExpiredCredentialsError once expired, AuthenticationError when not genuine."""
+        ...
+
+
+# ---------------------------------------------------------------- records
+
+
+class Courses(Protocol):
+    def get(self, course_code: str) -> Course | None: ...
+
+    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
+
+    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
+
+    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]: ...
+
+    def participants(self, course_code: str) -> list[Participant]: ...
+
+    def course_and_participant(self, course_code: str, who: Rut) -> tuple[Course | None, Participant | None]:
+        """Both in one round trip."""
+        ...
+
+
+class Sessions(Protocol):
+    def list_for_course(self, course_code: str) -> list[Session]: ...
+
+    def fingerprint(self, course_code: str, session_id: str) -> str | None: ...
+
+
+class Certificates(Protocol):
+    def get(self, institution_rut: Rut, number: CertificateNumber) -> Certificate | None: ...
+
+    def find_by_verification_code(self, code: str) -> Certificate | None: ...
+
+    def list_for_course(self, course_code: str) -> list[Certificate]: ...
+
+    def issued_on(self, region_code: str, day: date) -> list[Certificate]: ...
+
+    def annulled_on(self, region_code: str, day: date) -> list[Certificate]: ...
+
+    def last_sequence(self, institution_rut: Rut, year: int) -> int: ...
+
+    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None: ...
+
+
+class Annulments(Protocol):
+    def get(self, request_id: str) -> AnnulmentRequest | None: ...
+
+    def list_for_course(self, course_code: str) -> list[AnnulmentRequest]: ...
+
+    def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]: ...
+
+    def unpublished(self) -> list[tuple[str, str]]:
+        """(notification kind, request_id) of every event committed but not yet on the queue."""
+        ...
+
+    def mark_published(self, kind: str, request_id: str) -> None: ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> None: ...
+
+
+class Transactions(Protocol):
+    """The writes that span aggregates; each is all or nothing, on the conditions it is given."""
+
+    def commit_issue(
+        self, certificate: Certificate, expected_sequence: int, move: CourseTransition, audit: AuditEntry
+    ) -> None:
+        """CourseChangedError when the course changed, CounterConflictError when the number was taken."""
+        ...
+
+    def commit_annulment_request(self, request: AnnulmentRequest, move: CourseTransition, audit: AuditEntry) -> None:
+        """StateConflictError when the course or the request is not as read."""
+        ...
+
+    def commit_decision(
+        self, decided: AnnulmentRequest, move: CourseTransition, annul_certificate: bool, audit: AuditEntry
+    ) -> None:
+        """StateConflictError(ALREADY_DECIDED) when the request is no longer pending."""
+        ...
+
+    def commit_session(
+        self,
+        course: Course,
+        open_states: frozenset[CertificateState],
+        session: Session,
+        fingerprint: str,
+        audit: AuditEntry,
+    ) -> None:
+        """StateConflictError when the course stopped receiving marks."""
+        ...
+
+    def commit_login(self, who: Rut, audit: AuditEntry) -> None: ...
+
+
+# ---------------------------------------------------------------- documents, messages, telemetry
+
+
+class Documents(Protocol):
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def put_file(self, key: str, body: IO[bytes], content_type: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list_keys(self, prefix: str) -> list[tuple[str, int, str]]:
+        """(key, size, last modified ISO) of every object under `prefix`."""
+        ...
+
+    def download_url(self, key: str, filename: str, content_type: str, *, inline: bool = False) -> str: ...
+
+
+class CertificatePdfs(Protocol):
+    def render(self, certificate: Certificate, *, annulled: bool) -> bytes: ...
+
+
+class Workbooks(Protocol):
+    """Excel files written to `out`, streamed (memory does not grow with the rows)."""
+
+    def course_list(self, courses: Iterable[Course], out: IO[bytes]) -> None: ...
+
+    def course_attendance(self, result: CourseAttendance, out: IO[bytes]) -> None: ...
+
+    def participant_sessions(self, result: ParticipantSessions, out: IO[bytes]) -> None: ...
+
+    def nightly(self, region_name: str, day: date, rows: Sequence[ExportRow], out: IO[bytes]) -> None: ...
+
+
+class RenderedEmail(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+
+class EmailRenderer(Protocol):
+    def render(self, message: EmailMessage) -> RenderedEmail: ...
+
+
+class Mail(Protocol):
+    def send(self, to: str, subject: str, text: str, html: str) -> str: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: dict[str, Any]) -> None: ...
+
+
+class Idempotency(Protocol):
+    def once(self, event: dict[str, Any], work: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """`work(event)` at most once per `event["event_id"]`: a repeat gets the first result."""
+        ...
+
+    def register_context(self, context: Any) -> None:
+        """The Lambda invocation's context: a record in progress expires with its remaining time."""
+        ...
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    settings: Settings
+    clock: Clock
+    tokens: Tokens
+    link_secrets: tuple[str, ...]
+    hasher: PasswordHasher
+    users: Users
+    login_attempts: LoginAttempts
+    api_keys: ApiKeys
+    courses: Courses
+    sessions: Sessions
+    certificates: Certificates
+    annulments: Annulments
+    audit: AuditLog
+    transactions: Transactions
+    documents: Documents
+    pdfs: CertificatePdfs
+    workbooks: Workbooks
+    emails: EmailRenderer
+    mail: Mail
+    events: EventPublisher
+    idempotency: Idempotency
+    metrics: Metrics

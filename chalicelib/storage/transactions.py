@@ -1,0 +1,180 @@
+"""The writes that span aggregates, each one DynamoDB transaction.
+
+Each method receives everything it writes (the items come from the aggregates' own modules) and
+the conditions as the domain decided them; none reads, and none decides a state.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.annulments import ALREADY_DECIDED
+from ..domain.attendance import Session
+from ..domain.audit import AuditEntry
+from ..domain.certificates import (
+    AnnulmentRequest,
+    AnnulmentStatus,
+    Certificate,
+    CertificateState,
+    CertificateStatus,
+    CourseTransition,
+)
+from ..domain.courses import Course
+from ..domain.errors import StateConflictError
+from ..domain.issuing import CounterConflictError, CourseChangedError
+from ..domain.notifications import DECIDED, REQUESTED
+from ..domain.rut import Rut
+from .annulments import OUTBOX_STATUS, annulment_item
+from .audit import audit_item
+from .certificates import certificate_item, counter_key, region_day
+from .courses import state_key
+from .dynamo import cancellation_codes, condition_failed, iso, transaction_connection
+from .models import AnnulmentModel, CertificateModel, CounterModel, CourseModel, LoginAttemptModel
+from .sessions import session_item
+
+
+def _in_states(states: frozenset[CertificateState]) -> Any:
+    return CourseModel.certificate_state.is_in(*sorted(state.value for state in states))
+
+
+def _move_course(transaction: TransactWrite, move: CourseTransition) -> None:
+    """The course to its new state, on the transition's condition: its state-index key moves with it,
+    and its version counts the change (an issue and an LCE push each check it)."""
+    course = move.course
+    condition = _in_states(move.sources)
+    if move.same_version:
+        condition = condition & (CourseModel.version == course.version)
+    transaction.update(
+        CourseModel(course.course_code),
+        actions=[
+            CourseModel.certificate_state.set(move.target.value),
+            CourseModel.inst_program_state.set(state_key(course, move.target)),
+            CourseModel.version.add(1),
+        ],
+        condition=condition,
+    )
+
+
+class TransactionWriter:
+    def commit_issue(
+        self, certificate: Certificate, expected_sequence: int, move: CourseTransition, audit: AuditEntry
+    ) -> None:
+        """The counter from `expected_sequence` to the certificate's number, the certificate, the course
+        moved, the audit entry. CourseChangedError when the course moved or changed meanwhile,
+        CounterConflictError when someone else took the number."""
+        counter = CounterModel(counter_key(certificate.institution_rut, certificate.number.year))
+        counter_condition = (
+            CounterModel.value.does_not_exist() if expected_sequence == 0 else CounterModel.value == expected_sequence
+        )
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    counter, actions=[CounterModel.value.set(certificate.number.sequence)], condition=counter_condition
+                )
+                transaction.save(
+                    certificate_item(certificate, move.course), condition=CertificateModel.number.does_not_exist()
+                )
+                _move_course(transaction, move)
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            codes = cancellation_codes(error)
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                raise CourseChangedError("El curso cambió; se vuelve a leer.") from None
+            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in codes) or not codes:
+                # Many issues of one institution at once: spread the retries out.
+                time.sleep(random.uniform(0.005, 0.05))
+                raise CounterConflictError("El número fue usado; se vuelve a intentar.") from None
+            raise
+
+    def commit_annulment_request(self, request: AnnulmentRequest, move: CourseTransition, audit: AuditEntry) -> None:
+        """The request with its pending notification, the course to Pendiente de Validación, the audit entry."""
+        item = annulment_item(request)
+        item.outbox_status = OUTBOX_STATUS[REQUESTED]
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(item, condition=AnnulmentModel.request_id.does_not_exist())
+                _move_course(transaction, move)
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(
+                    "El certificado cambió de estado mientras se enviaba la solicitud; revise el curso."
+                ) from None
+            raise
+
+    def commit_decision(
+        self, decided: AnnulmentRequest, move: CourseTransition, annul_certificate: bool, audit: AuditEntry
+    ) -> None:
+        """Only while the request is pending: the request decided with its pending outcome notification,
+        the course moved and, when `annul_certificate`, the certificate annulled (only while valid)."""
+        assert decided.decided_at is not None and decided.decided_by_rut is not None
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    AnnulmentModel(decided.request_id),
+                    actions=[
+                        AnnulmentModel.status.set(decided.status.value),
+                        AnnulmentModel.decided_at.set(iso(decided.decided_at)),
+                        AnnulmentModel.decided_by_rut.set(decided.decided_by_rut.compact()),
+                        AnnulmentModel.decided_by_name.set(decided.decided_by_name or ""),
+                        AnnulmentModel.decision_comment.set(decided.decision_comment or ""),
+                        AnnulmentModel.pending_region.remove(),
+                        AnnulmentModel.outbox_status.set(OUTBOX_STATUS[DECIDED]),
+                    ],
+                    condition=AnnulmentModel.status == AnnulmentStatus.PENDING.value,
+                )
+                _move_course(transaction, move)
+                if annul_certificate:
+                    transaction.update(
+                        CertificateModel(decided.institution_rut.compact(), str(decided.certificate_number)),
+                        actions=[
+                            CertificateModel.status.set(CertificateStatus.ANNULLED.value),
+                            CertificateModel.annulled_at.set(iso(decided.decided_at)),
+                            CertificateModel.annulled_region_day.set(
+                                region_day(decided.region_code, decided.decided_at)
+                            ),
+                        ],
+                        condition=CertificateModel.status == CertificateStatus.VALID.value,
+                    )
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(ALREADY_DECIDED) from None
+            raise
+
+    def commit_session(
+        self,
+        course: Course,
+        open_states: frozenset[CertificateState],
+        session: Session,
+        fingerprint: str,
+        audit: AuditEntry,
+    ) -> None:
+        """The session whole, only while the course is in one of `open_states`; bumping the course's
+        version makes a concurrent certificate issue, which checks it, read the marks again."""
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    CourseModel(course.course_code),
+                    actions=[CourseModel.version.add(1)],
+                    condition=_in_states(open_states),
+                )
+                transaction.save(session_item(course.course_code, session, fingerprint))
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise StateConflictError(
+                    f"El curso {course.course_code} cambió de estado; ya no recibe marcas."
+                ) from None
+            raise
+
+    def commit_login(self, who: Rut, audit: AuditEntry) -> None:
+        """A successful login: the failure count starts again, and the login is in the trail."""
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.delete(LoginAttemptModel(who.compact()))
+            transaction.save(audit_item(audit))

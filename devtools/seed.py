@@ -1,0 +1,77 @@
+"""Writes that only the demo data, the benchmarks and the tests make: records put in place directly,
+as if they had arrived before this system (or through a feed it does not have yet).
+
+The application never writes this way; its writes go through the services and their conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.attendance import Session
+from chalicelib.domain.auth import UserAccount
+from chalicelib.domain.certificates import AnnulmentRequest, Certificate
+from chalicelib.domain.courses import Course, Participant, Party
+from chalicelib.domain.rut import Rut
+from chalicelib.storage.annulments import annulment_item
+from chalicelib.storage.certificates import certificate_item, counter_key
+from chalicelib.storage.courses import course_item, participant_item
+from chalicelib.storage.models import (
+    AnnulmentModel,
+    ApiKeyModel,
+    CertificateModel,
+    CounterModel,
+    InstitutionModel,
+    ParticipantModel,
+    SessionModel,
+)
+from chalicelib.storage.sessions import session_item
+from chalicelib.storage.users import api_key_digest, user_item
+
+
+def institution_exists(rut: Rut) -> bool:
+    try:
+        InstitutionModel.get(rut.compact())
+    except DoesNotExist:
+        return False
+    return True
+
+
+def save_institution(party: Party, kind: str = "OTEC") -> None:
+    InstitutionModel(party.rut.compact(), name=party.name, kind=kind).save()
+
+
+def save_api_key(key: str, institution: Rut, label: str) -> None:
+    """An LCE machine key; only its SHA-256 is stored."""
+    ApiKeyModel(api_key_digest(key), institution_rut=institution.compact(), label=label, active=True).save()
+
+
+def save_user(account: UserAccount, email: str | None = None) -> None:
+    user_item(account, email).save()
+
+
+def save_course(course: Course, participants: Iterable[Participant] = (), sessions: Iterable[Session] = ()) -> None:
+    """The course with its enrolment and its sessions (marks included)."""
+    course_item(course).save()
+    with ParticipantModel.batch_write() as batch:
+        for participant in participants:
+            batch.save(participant_item(participant))
+    with SessionModel.batch_write() as batch:
+        for session in sessions:
+            batch.save(session_item(course.course_code, session))
+
+
+def save_historic_certificate(certificate: Certificate, course: Course) -> None:
+    """A certificate issued before this system, with its institution's counter raised to match."""
+    certificate_item(certificate, course).save(CertificateModel.number.does_not_exist())
+    counter = CounterModel(counter_key(certificate.institution_rut, certificate.number.year))
+    counter.update(actions=[CounterModel.value.add(1)])
+    if int(counter.value) != certificate.number.sequence:
+        raise ValueError(f"historic numbering is not gapless at {certificate.number}")
+
+
+def save_historic_annulment(request: AnnulmentRequest) -> None:
+    """A request made and, maybe, decided before this system."""
+    annulment_item(request).save(AnnulmentModel.request_id.does_not_exist())

@@ -1,0 +1,571 @@
+"""In-memory fakes of every port, sharing one store, so that a service's unit test reads and writes
+as the real adapters would, conditions included (a second issue is refused, a decided request stays
+decided). `world()` gives a bundle of them; a test changes only what it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import IO, Any
+
+from chalicelib.config import Settings
+from chalicelib.domain.annulments import ALREADY_DECIDED, Officer
+from chalicelib.domain.attendance import Session
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.auth import UserAccount
+from chalicelib.domain.certificates import (
+    AnnulmentRequest,
+    AnnulmentStatus,
+    Certificate,
+    CertificateNumber,
+    CertificateState,
+    CertificateStatus,
+    CourseTransition,
+)
+from chalicelib.domain.clock import CHILE
+from chalicelib.domain.course_queries import CourseAttendance, ParticipantSessions
+from chalicelib.domain.courses import Course, Participant, Program
+from chalicelib.domain.errors import StateConflictError
+from chalicelib.domain.exports import ExportRow
+from chalicelib.domain.issuing import CounterConflictError, CourseChangedError
+from chalicelib.domain.notifications import DECIDED, REQUESTED
+from chalicelib.domain.rut import Rut
+from chalicelib.renderers.email import EmailRenderer
+from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.ports import Ports
+
+SETTINGS = Settings(
+    stage="test",
+    region="us-east-1",
+    table_prefix="gca-test-",
+    pdf_bucket="gca-test-documents",
+    annulment_queue="gca-test-annulments",
+    ses_sender="no-responder@gca.sence.cl",
+    public_base_url="https://gca.example.cl",
+    login_token_minutes=10,
+    session_token_minutes=480,
+)
+TOKEN_KEYS = (("k1", "unit-test-key"),)
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2017, 4, 3, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+class PlainHasher:
+    """Readable 'hashes'; an unknown RUT (None) is never verified."""
+
+    def hash_password(self, password: str) -> str:
+        return f"plain${password}"
+
+    def verify_password(self, password: str, encoded: str | None) -> bool:
+        return encoded is not None and encoded == self.hash_password(password)
+
+
+@dataclass
+class Store:
+    """Everything the fakes hold, as the tables and the bucket would."""
+
+    accounts: dict[Rut, UserAccount] = field(default_factory=dict)
+    emails: dict[Rut, str] = field(default_factory=dict)
+    officers: list[Officer] = field(default_factory=list)
+    failures: dict[Rut, int] = field(default_factory=dict)
+    locks: dict[Rut, datetime] = field(default_factory=dict)
+    api_keys: dict[str, Rut] = field(default_factory=dict)
+    courses: dict[str, Course] = field(default_factory=dict)
+    participants: dict[str, list[Participant]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, tuple[Session, str | None]]] = field(default_factory=dict)
+    certificates: dict[tuple[Rut, CertificateNumber], Certificate] = field(default_factory=dict)
+    counters: dict[tuple[Rut, int], int] = field(default_factory=dict)
+    annulments: dict[str, AnnulmentRequest] = field(default_factory=dict)
+    outbox: dict[str, str] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    def actions(self, subject: str | None = None) -> list[str]:
+        return [entry.action for entry in self.audit if subject is None or entry.subject == subject]
+
+
+# ---------------------------------------------------------------- people and credentials
+
+
+class InMemoryUsers:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_user(self, who: Rut) -> UserAccount | None:
+        return self.store.accounts.get(who)
+
+    def email_of(self, who: Rut) -> str | None:
+        return self.store.emails.get(who)
+
+    def officers_of(self, region_code: str) -> list[Officer]:
+        return [o for o in self.store.officers if o.region_code == region_code]
+
+
+class InMemoryLoginAttempts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def locked_until(self, who: Rut) -> datetime | None:
+        return self.store.locks.get(who)
+
+    def record_failure(self, who: Rut, now: datetime) -> int:
+        self.store.failures[who] = self.store.failures.get(who, 0) + 1
+        return self.store.failures[who]
+
+    def lock(self, who: Rut, until: datetime) -> None:
+        self.store.locks[who] = until
+        self.store.failures[who] = 0
+
+
+class InMemoryApiKeys:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def institution_for(self, key: str) -> Rut | None:
+        return self.store.api_keys.get(key)
+
+
+# ---------------------------------------------------------------- records
+
+
+class InMemoryCourses:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, course_code: str) -> Course | None:
+        return self.store.courses.get(course_code)
+
+    def _of(self, institution: Rut) -> list[Course]:
+        return [c for c in self.store.courses.values() if c.institution.rut == institution]
+
+    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
+        return [c for c in self._of(institution) if c.sence_code == sence_code]
+
+    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]:
+        return [c for c in self._of(institution) if c.program is program and c.certificate_state is state]
+
+    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]:
+        return [c for c in self._of(institution) if c.program is program and first <= c.start_date <= last]
+
+    def participants(self, course_code: str) -> list[Participant]:
+        return list(self.store.participants.get(course_code, []))
+
+    def course_and_participant(self, course_code: str, who: Rut) -> tuple[Course | None, Participant | None]:
+        found = next((p for p in self.store.participants.get(course_code, []) if p.rut == who), None)
+        return self.store.courses.get(course_code), found
+
+
+class InMemorySessions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def list_for_course(self, course_code: str) -> list[Session]:
+        return [s for s, _ in self.store.sessions.get(course_code, {}).values()]
+
+    def fingerprint(self, course_code: str, session_id: str) -> str | None:
+        stored = self.store.sessions.get(course_code, {}).get(session_id)
+        return stored[1] if stored else None
+
+
+class InMemoryCertificates:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, institution_rut: Rut, number: CertificateNumber) -> Certificate | None:
+        return self.store.certificates.get((institution_rut, number))
+
+    def find_by_verification_code(self, code: str) -> Certificate | None:
+        return next((c for c in self.store.certificates.values() if c.verification_code == code), None)
+
+    def list_for_course(self, course_code: str) -> list[Certificate]:
+        found = [c for c in self.store.certificates.values() if c.course_code == course_code]
+        return sorted(found, key=lambda c: c.issued_at)
+
+    def _on(self, region_code: str, day: date, moment: Callable[[Certificate], datetime | None]) -> list[Certificate]:
+        found = []
+        for certificate in self.store.certificates.values():
+            when = moment(certificate)
+            course = certificate.course
+            if when and course and course.region_code == region_code and when.astimezone(CHILE).date() == day:
+                found.append(certificate)
+        return found
+
+    def issued_on(self, region_code: str, day: date) -> list[Certificate]:
+        return self._on(region_code, day, lambda c: c.issued_at)
+
+    def annulled_on(self, region_code: str, day: date) -> list[Certificate]:
+        return self._on(region_code, day, lambda c: c.annulled_at)
+
+    def last_sequence(self, institution_rut: Rut, year: int) -> int:
+        return self.store.counters.get((institution_rut, year), 0)
+
+    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
+        index = (certificate.institution_rut, certificate.number)
+        self.store.certificates[index] = replace(self.store.certificates[index], pdf_key=key, pdf_sha256=sha256)
+
+
+class InMemoryAnnulments:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, request_id: str) -> AnnulmentRequest | None:
+        return self.store.annulments.get(request_id)
+
+    def list_for_course(self, course_code: str) -> list[AnnulmentRequest]:
+        return [a for a in self.store.annulments.values() if a.course_code == course_code]
+
+    def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]:
+        return [
+            a
+            for a in self.store.annulments.values()
+            if a.region_code == region_code and a.status is AnnulmentStatus.PENDING
+        ]
+
+    def unpublished(self) -> list[tuple[str, str]]:
+        return [(kind, request_id) for request_id, kind in self.store.outbox.items()]
+
+    def mark_published(self, kind: str, request_id: str) -> None:
+        if self.store.outbox.get(request_id) == kind:
+            del self.store.outbox[request_id]
+
+
+class InMemoryAudit:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def append(self, entry: AuditEntry) -> None:
+        self.store.audit.append(entry)
+
+
+class InMemoryTransactions:
+    """The cross-aggregate writes with the same conditions as DynamoDB's transactions: all or nothing."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # Runs just before a commit checks its conditions: a test's "someone else, meanwhile".
+        self.meanwhile: Callable[[], None] | None = None
+
+    def _interleave(self) -> None:
+        if self.meanwhile is not None:
+            step, self.meanwhile = self.meanwhile, None
+            step()
+
+    def _holds(self, move: CourseTransition) -> bool:
+        current = self.store.courses.get(move.course.course_code)
+        if current is None or current.certificate_state not in move.sources:
+            return False
+        return not move.same_version or current.version == move.course.version
+
+    def _apply(self, move: CourseTransition) -> None:
+        current = self.store.courses[move.course.course_code]
+        self.store.courses[current.course_code] = replace(
+            current, certificate_state=move.target, version=current.version + 1
+        )
+
+    def commit_issue(
+        self, certificate: Certificate, expected_sequence: int, move: CourseTransition, audit: AuditEntry
+    ) -> None:
+        self._interleave()
+        counter = (certificate.institution_rut, certificate.number.year)
+        if not self._holds(move):
+            raise CourseChangedError("El curso cambió; se vuelve a leer.")
+        taken = (certificate.institution_rut, certificate.number) in self.store.certificates
+        if self.store.counters.get(counter, 0) != expected_sequence or taken:
+            raise CounterConflictError("El número fue usado; se vuelve a intentar.")
+        self.store.counters[counter] = certificate.number.sequence
+        self.store.certificates[(certificate.institution_rut, certificate.number)] = certificate
+        self._apply(move)
+        self.store.audit.append(audit)
+
+    def commit_annulment_request(self, request: AnnulmentRequest, move: CourseTransition, audit: AuditEntry) -> None:
+        self._interleave()
+        if request.request_id in self.store.annulments or not self._holds(move):
+            raise StateConflictError("El certificado cambió de estado mientras se enviaba la solicitud.")
+        self.store.annulments[request.request_id] = request
+        self.store.outbox[request.request_id] = REQUESTED
+        self._apply(move)
+        self.store.audit.append(audit)
+
+    def commit_decision(
+        self, decided: AnnulmentRequest, move: CourseTransition, annul_certificate: bool, audit: AuditEntry
+    ) -> None:
+        self._interleave()
+        stored = self.store.annulments.get(decided.request_id)
+        index = (decided.institution_rut, decided.certificate_number)
+        certificate = self.store.certificates.get(index)
+        still_valid = certificate is not None and certificate.status is CertificateStatus.VALID
+        if stored is None or stored.status is not AnnulmentStatus.PENDING or not self._holds(move):
+            raise StateConflictError(ALREADY_DECIDED)
+        if annul_certificate and not still_valid:
+            raise StateConflictError(ALREADY_DECIDED)
+        self.store.annulments[decided.request_id] = decided
+        self.store.outbox[decided.request_id] = DECIDED
+        self._apply(move)
+        if annul_certificate and certificate is not None:
+            annulled = replace(certificate, status=CertificateStatus.ANNULLED, annulled_at=decided.decided_at)
+            self.store.certificates[index] = annulled
+        self.store.audit.append(audit)
+
+    def commit_session(
+        self,
+        course: Course,
+        open_states: frozenset[CertificateState],
+        session: Session,
+        fingerprint: str,
+        audit: AuditEntry,
+    ) -> None:
+        self._interleave()
+        current = self.store.courses.get(course.course_code)
+        if current is None or current.certificate_state not in open_states:
+            raise StateConflictError(f"El curso {course.course_code} cambió de estado; ya no recibe marcas.")
+        self.store.courses[course.course_code] = replace(current, version=current.version + 1)
+        self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
+        self.store.audit.append(audit)
+
+    def commit_login(self, who: Rut, audit: AuditEntry) -> None:
+        self.store.failures.pop(who, None)
+        self.store.locks.pop(who, None)
+        self.store.audit.append(audit)
+
+
+# ---------------------------------------------------------------- documents, messages, telemetry
+
+
+class InMemoryDocuments:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.fail_writes = False
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        if self.fail_writes:
+            raise ConnectionError("S3 no responde")
+        self.store.documents[key] = (body, content_type)
+
+    def put_file(self, key: str, body: IO[bytes], content_type: str) -> None:
+        self.put_bytes(key, body.read(), content_type)
+
+    def exists(self, key: str) -> bool:
+        return key in self.store.documents
+
+    def list_keys(self, prefix: str) -> list[tuple[str, int, str]]:
+        return [
+            (key, len(body), "2017-04-03T12:00:00+00:00")
+            for key, (body, _) in sorted(self.store.documents.items())
+            if key.startswith(prefix)
+        ]
+
+    def download_url(self, key: str, filename: str, content_type: str, *, inline: bool = False) -> str:
+        disposition = "inline" if inline else "attachment"
+        return f"memory://{key}?filename={filename}&type={content_type}&disposition={disposition}"
+
+    def body(self, url_or_key: str) -> bytes:
+        key = url_or_key.removeprefix("memory://").split("?")[0]
+        return self.store.documents[key][0]
+
+
+class FakePdfs:
+    """A stand-in PDF: the certificate's number and participants as text, 'ANULADO' when annulled."""
+
+    def __init__(self) -> None:
+        self.rendered: list[tuple[str, bool]] = []
+
+    def render(self, certificate: Certificate, *, annulled: bool) -> bytes:
+        self.rendered.append((str(certificate.number), annulled))
+        people = ";".join(f"{p.rut.compact()}={p.percent}" for p in certificate.participants)
+        stamp = " ANULADO" if annulled else ""
+        return f"%PDF-fake {certificate.number}{stamp} {people}".encode()
+
+
+class FakeWorkbooks:
+    """Records what each workbook was given and writes a readable summary of it."""
+
+    def __init__(self) -> None:
+        self.written: list[tuple[str, Any]] = []
+
+    def _write(self, kind: str, content: Any, out: IO[bytes], text: str) -> None:
+        self.written.append((kind, content))
+        out.write(text.encode())
+
+    def course_list(self, courses: Iterable[Course], out: IO[bytes]) -> None:
+        listed = list(courses)
+        self._write("course_list", listed, out, ",".join(c.course_code for c in listed))
+
+    def course_attendance(self, result: CourseAttendance, out: IO[bytes]) -> None:
+        text = ",".join(f"{row.participant.rut.compact()}={row.attendance.percent}" for row in result.rows)
+        self._write("course_attendance", result, out, text)
+
+    def participant_sessions(self, result: ParticipantSessions, out: IO[bytes]) -> None:
+        self._write("participant_sessions", result, out, str(result.attendance.percent))
+
+    def nightly(self, region_name: str, day: date, rows: Sequence[ExportRow], out: IO[bytes]) -> None:
+        text = f"{region_name} {day} " + ",".join(f"{r.movement.value}:{r.certificate.number}" for r in rows)
+        self._write("nightly", rows, out, text)
+
+
+@dataclass(frozen=True)
+class SentMail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+class OutboxMail:
+    def __init__(self) -> None:
+        self.sent: list[SentMail] = []
+        self.fail = False
+        self.attempts = 0
+
+    def send(self, to: str, subject: str, text: str, html: str) -> str:
+        self.attempts += 1
+        if self.fail:
+            raise ConnectionError("SES no responde")
+        self.sent.append(SentMail(to, subject, text, html))
+        return f"message-{len(self.sent)}"
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+        self.fail = False
+
+    def publish(self, event: dict[str, Any]) -> None:
+        if self.fail:
+            raise ConnectionError("SQS no responde")
+        self.published.append(event)
+
+
+class InMemoryIdempotency:
+    """The first result per event id is kept; a failed run keeps nothing, so a retry runs again."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, dict[str, Any]] = {}
+        self.contexts: list[Any] = []
+
+    def once(self, event: dict[str, Any], work: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        key = str(event["event_id"])
+        if key not in self.results:
+            self.results[key] = work(event)
+        return self.results[key]
+
+    def register_context(self, context: Any) -> None:
+        self.contexts.append(context)
+
+
+class FakeMetrics:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+
+# ---------------------------------------------------------------- the bundle
+
+
+@dataclass
+class World:
+    """The bundle of fakes a service is given, with handles on each to arrange and to look."""
+
+    store: Store
+    clock: FakeClock
+    tokens: TokenSigner
+    transactions: InMemoryTransactions
+    documents: InMemoryDocuments
+    pdfs: FakePdfs
+    workbooks: FakeWorkbooks
+    mail: OutboxMail
+    events: FakeEvents
+    idempotency: InMemoryIdempotency
+    metrics: FakeMetrics
+    hasher: PlainHasher
+    ports: Ports
+
+    # ---- arranging
+
+    def add_course(
+        self, course: Course, participants: Iterable[Participant] = (), sessions: Iterable[Session] = ()
+    ) -> Course:
+        self.store.courses[course.course_code] = course
+        self.store.participants[course.course_code] = list(participants)
+        self.store.sessions[course.course_code] = {s.session_id: (s, None) for s in sessions}
+        return course
+
+    def add_account(self, account: UserAccount, email: str | None = None) -> UserAccount:
+        self.store.accounts[account.rut] = account
+        if email:
+            self.store.emails[account.rut] = email
+        return account
+
+    def add_officer(self, officer: Officer) -> Officer:
+        self.store.officers.append(officer)
+        return officer
+
+    def course(self, code: str) -> Course:
+        return self.store.courses[code]
+
+
+def world(*, clock: FakeClock | None = None) -> World:
+    store = Store()
+    the_clock = clock or FakeClock()
+    tokens = TokenSigner(TOKEN_KEYS)
+    transactions = InMemoryTransactions(store)
+    documents = InMemoryDocuments(store)
+    pdfs, workbooks = FakePdfs(), FakeWorkbooks()
+    mail, events, idempotency, metrics, hasher = (
+        OutboxMail(),
+        FakeEvents(),
+        InMemoryIdempotency(),
+        FakeMetrics(),
+        PlainHasher(),
+    )
+    ports = Ports(
+        settings=SETTINGS,
+        clock=the_clock,
+        tokens=tokens,
+        link_secrets=tuple(f"review-link:{secret}" for _kid, secret in TOKEN_KEYS),
+        hasher=hasher,
+        users=InMemoryUsers(store),
+        login_attempts=InMemoryLoginAttempts(store),
+        api_keys=InMemoryApiKeys(store),
+        courses=InMemoryCourses(store),
+        sessions=InMemorySessions(store),
+        certificates=InMemoryCertificates(store),
+        annulments=InMemoryAnnulments(store),
+        audit=InMemoryAudit(store),
+        transactions=transactions,
+        documents=documents,
+        pdfs=pdfs,
+        workbooks=workbooks,
+        emails=EmailRenderer(),
+        mail=mail,
+        events=events,
+        idempotency=idempotency,
+        metrics=metrics,
+    )
+    return World(
+        store,
+        the_clock,
+        tokens,
+        transactions,
+        documents,
+        pdfs,
+        workbooks,
+        mail,
+        events,
+        idempotency,
+        metrics,
+        hasher,
+        ports,
+    )
