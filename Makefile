@@ -20,8 +20,7 @@ run: $(STAMP)
 	$(PY) -m devtools.run_local
 
 ## make test: lint, types, the deployable template (cfn-lint), unit, integration and e2e tests
-test: $(STAMP) chromium lint typecheck package
-	$(PY) -m pytest tests
+test: $(STAMP) chromium lint typecheck package unit integration e2e
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -30,8 +29,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
+# Unit tests run on in-memory fakes: AWS_ENDPOINT_URL points at a closed port, so any call that
+# reached for AWS would fail; the services must stay at least 90 % covered by them.
 unit: $(STAMP)
-	$(PY) -m pytest tests/unit
+	AWS_ENDPOINT_URL=http://127.0.0.1:9 $(PY) -m pytest tests/unit \
+	  --cov=chalicelib/services --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 integration: $(STAMP)
 	$(PY) -m pytest tests/integration
