@@ -58,9 +58,23 @@ def _no_nagle() -> None:
     ChaliceRequestHandler.disable_nagle_algorithm = True
 
 
+def _every_method_through_chalice() -> None:
+    """`chalice local` leaves methods it does not list (TRACE, QUERY, …) to http.server, which answers
+    501 with an HTML page; API Gateway refuses them like any method a route does not have. Route them
+    through Chalice: 405 with `Allow`, in the API's JSON error shape."""
+
+    def any_method(self: ChaliceRequestHandler, name: str) -> Any:
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    ChaliceRequestHandler.__getattr__ = any_method
+
+
 def main() -> None:
     _one_request_per_thread()
     _no_nagle()
+    _every_method_through_chalice()
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

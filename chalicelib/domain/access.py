@@ -8,6 +8,7 @@ from enum import StrEnum
 from .courses import Course
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from .rut import Rut
+from .text import literal, padded, trim
 
 
 class Profile(StrEnum):
@@ -26,7 +27,7 @@ class Profile(StrEnum):
 
     @classmethod
     def parse(cls, raw: object, *, field: str = "profile") -> Profile:
-        text = str(raw).strip() if isinstance(raw, str) else ""
+        text = trim(raw) if isinstance(raw, str) else ""
         for profile in cls:
             if text in (profile.value, profile.label):
                 return profile
@@ -39,6 +40,10 @@ _PROFILE_LABELS = {
     Profile.FACILITATOR: "CAPACITADOR - FACILITADOR",
     Profile.SENCE_OFFICER: "SENCE - DIRECCIÓN REGIONAL",
 }
+
+
+# A profile as a client may name it: its code or its label on screen, spaces around it trimmed.
+PROFILE_PATTERN = padded("|".join(literal(name) for profile in Profile for name in (profile.value, profile.label)))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .certificates import (
 from .courses import Course
 from .errors import AuthenticationError, InvalidInputError, NotFoundError, PermissionDeniedError, StateConflictError
 from .rut import Rut
+from .text import clean, literal, padded, text_pattern, trim
 
 MIN_REASON = 10
 MAX_REASON = 2_000
@@ -33,7 +34,8 @@ LINK_LIFETIME = timedelta(hours=72)
 REVIEW_PURPOSE = "annulment_review"
 REQUEST_ID_PATTERN = r"^[0-9a-f]{32}$"
 _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+REASON_PATTERN = text_pattern(MIN_REASON, MAX_REASON)
+COMMENT_PATTERN = text_pattern(0, MAX_COMMENT)
 
 ALREADY_DECIDED = "La solicitud ya fue resuelta; esta acción no cambió nada."
 ALREADY_ANNULLED = "El certificado ya fue anulado."
@@ -44,7 +46,7 @@ NOT_AN_OFFICER_ANY_MORE = "Este enlace no corresponde a un encargado vigente de 
 
 
 def clean_text(raw: object, *, field: str, minimum: int, maximum: int, label: str) -> str:
-    text = _CONTROL.sub("", raw).strip() if isinstance(raw, str) else ""
+    text = clean(raw) if isinstance(raw, str) else ""
     if len(text) < minimum:
         if minimum <= 1:
             raise InvalidInputError(f"Ingrese {label}.", field=field)
@@ -64,11 +66,23 @@ class Decision(StrEnum):
 
     @classmethod
     def parse(cls, raw: object) -> Decision:
-        text = raw.strip().lower() if isinstance(raw, str) else ""
-        aliases = {"aprobar": cls.APPROVE, "approve": cls.APPROVE, "rechazar": cls.REJECT, "reject": cls.REJECT}
-        if text not in aliases:
+        word = trim(raw).lower() if isinstance(raw, str) else ""
+        if word not in DECISION_WORDS:
             raise InvalidInputError("Elija Aprobar o Rechazar.", field="decision")
-        return aliases[text]
+        return DECISION_WORDS[word]
+
+
+# The words a decision may come as: the form's button values, and the screen's words in Spanish.
+DECISION_WORDS = {
+    "approve": Decision.APPROVE,
+    "reject": Decision.REJECT,
+    "aprobar": Decision.APPROVE,
+    "rechazar": Decision.REJECT,
+}
+
+
+# In any letter case, spaces around trimmed.
+DECISION_PATTERN = padded("|".join(literal(word, any_case=True) for word in DECISION_WORDS))
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,7 @@ def oldest_first(requests: Iterable[AnnulmentRequest]) -> list[AnnulmentRequest]
 
 def parse_request_id(raw: object) -> str:
     text = raw if isinstance(raw, str) else ""
-    if not _REQUEST_ID.match(text):
+    if not _REQUEST_ID.fullmatch(text):
         raise NotFoundError("No se encontró la solicitud.")
     return text
 

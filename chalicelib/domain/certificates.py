@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .clock import CHILE
 from .errors import InvalidInputError, InvalidTransitionError
 from .rut import Rut
+from .text import padded, trim
 
 if TYPE_CHECKING:
     from .courses import Course
@@ -110,8 +111,9 @@ def transition(course: Course, event: CertificateEvent, *, same_version: bool = 
     return CourseTransition(course, states_allowing(event), target, same_version)
 
 
-NUMBER_PATTERN = r"^([1-9][0-9]{0,8})-([0-9]{4})$"
-_NUMBER = re.compile(NUMBER_PATTERN)
+NUMBER = "[1-9][0-9]{0,8}-[0-9]{4}"
+NUMBER_PATTERN = padded(NUMBER)
+_NUMBER = re.compile("([1-9][0-9]{0,8})-([0-9]{4})")
 
 
 @dataclass(frozen=True, order=True)
@@ -126,7 +128,7 @@ class CertificateNumber:
 
     @classmethod
     def parse(cls, raw: object, *, field: str = "number") -> CertificateNumber:
-        match = _NUMBER.match(str(raw).strip()) if isinstance(raw, str) else None
+        match = _NUMBER.fullmatch(trim(raw)) if isinstance(raw, str) else None
         if match is None:
             raise InvalidInputError("El número de certificado tiene la forma N-AAAA (ejemplo: 12-2017).", field=field)
         return cls(year=int(match.group(2)), sequence=int(match.group(1)))

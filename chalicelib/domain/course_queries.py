@@ -14,6 +14,7 @@ from .attendance import ParticipantAttendance, Session, evaluate_participant
 from .certificates import AnnulmentRequest, Certificate, CertificateState
 from .courses import Course, Participant, Program, parse_course_code, parse_sence_code
 from .errors import InvalidInputError, NotFoundError
+from .text import padded, trim
 
 PAGE_SIZES = (10, 25, 50, 100)
 MAX_PAGE = 100_000
@@ -39,18 +40,20 @@ _CRITERION_LABELS = {
     Criterion.START_DATE: "Fecha de inicio",
 }
 
-_DMY = re.compile(r"^([0-9]{2})[-/]([0-9]{2})[-/]([0-9]{4})$")
-_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+SEARCH_DAY_PATTERN = padded("[0-9]{2}[-/][0-9]{2}[-/][0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DMY = re.compile(r"([0-9]{2})[-/]([0-9]{2})[-/]([0-9]{4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 def parse_day(raw: object, *, field: str) -> date:
     """`dd-mm-aaaa` as the screens show it, or ISO `aaaa-mm-dd`."""
-    text = raw.strip() if isinstance(raw, str) else ""
-    match = _DMY.match(text)
+    text = trim(raw) if isinstance(raw, str) else ""
+    match = _DMY.fullmatch(text)
     try:
         if match:
             return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        match = _ISO.match(text)
+        match = _ISO.fullmatch(text)
         if match:
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
@@ -68,7 +71,10 @@ class CourseSearch:
 
 
 def parse_search(params: Mapping[str, str]) -> CourseSearch:
-    """The search form: program and criterion are mandatory, then the criterion's own fields."""
+    """The search form: program and criterion are mandatory, then the criterion's own fields.
+
+    A date sent is read whatever the criterion (a malformed one is an error, an empty one is no date).
+    """
     if not params.get("program"):
         raise InvalidInputError("Elija un programa.", field="program")
     program = Program.parse(params.get("program"))
@@ -77,15 +83,18 @@ def parse_search(params: Mapping[str, str]) -> CourseSearch:
         criterion = Criterion(raw_criterion)
     except ValueError:
         raise InvalidInputError("Elija un criterio de búsqueda.", field="criterion") from None
-    value = (params.get("value") or "").strip()
+    value = trim(params.get("value") or "")
+    raw_from, raw_to = params.get("from") or "", params.get("to") or ""
+    given_from = parse_day(raw_from, field="from") if raw_from else None
+    given_to = parse_day(raw_to, field="to") if raw_to else None
     if criterion in (Criterion.COURSE_CODE, Criterion.ACTION_ID):
         return CourseSearch(program, criterion, parse_course_code(value, field="value"))
     if criterion is Criterion.SENCE_CODE:
         return CourseSearch(program, criterion, parse_sence_code(value, field="value"))
     if criterion is Criterion.STATE:
         return CourseSearch(program, criterion, CertificateState.parse(value, field="value").value)
-    date_from = parse_day(params.get("from"), field="from")
-    date_to = parse_day(params.get("to"), field="to")
+    date_from = given_from or parse_day(raw_from, field="from")
+    date_to = given_to or parse_day(raw_to, field="to")
     if date_to < date_from:
         raise InvalidInputError("La fecha final no puede ser anterior a la inicial.", field="to")
     return CourseSearch(program, criterion, date_from=date_from, date_to=date_to)
@@ -113,9 +122,9 @@ class Page(Generic[T]):
 def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
     raw_page = params.get("page") or "1"
     raw_size = params.get("page_size") or str(PAGE_SIZES[0])
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+    if not _DIGITS.fullmatch(raw_page) or not 1 <= int(raw_page) <= MAX_PAGE:
         raise InvalidInputError("La página debe ser un número desde 1.", field="page")
-    if not raw_size.isdigit() or int(raw_size) not in PAGE_SIZES:
+    if not _DIGITS.fullmatch(raw_size) or int(raw_size) not in PAGE_SIZES:
         sizes = ", ".join(str(size) for size in PAGE_SIZES)
         raise InvalidInputError(f"Registros por página: {sizes}.", field="page_size")
     return int(raw_page), int(raw_size)

@@ -10,11 +10,14 @@ from enum import StrEnum
 from .certificates import CertificateState
 from .errors import InvalidInputError
 from .rut import Rut
+from .text import padded, trim
 
-COURSE_CODE_PATTERN = r"^[0-9]{7}$"
-SENCE_CODE_PATTERN = r"^[0-9]{10}$"
-_COURSE_CODE = re.compile(COURSE_CODE_PATTERN)
-_SENCE_CODE = re.compile(SENCE_CODE_PATTERN)
+COURSE_CODE = "[0-9]{7}"
+SENCE_CODE = "[0-9]{10}"
+COURSE_CODE_PATTERN = padded(COURSE_CODE)
+SENCE_CODE_PATTERN = padded(SENCE_CODE)
+_COURSE_CODE = re.compile(COURSE_CODE)
+_SENCE_CODE = re.compile(SENCE_CODE)
 
 
 class Program(StrEnum):
@@ -97,15 +100,15 @@ class Party:
 
 
 def parse_course_code(raw: object, *, field: str = "course_code") -> str:
-    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
-    if not _COURSE_CODE.match(text):
+    text = trim(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not _COURSE_CODE.fullmatch(text):
         raise InvalidInputError("El código de curso tiene 7 dígitos (ejemplo: 5115263).", field=field)
     return text
 
 
 def parse_sence_code(raw: object, *, field: str = "sence_code") -> str:
-    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
-    if not _SENCE_CODE.match(text):
+    text = trim(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not _SENCE_CODE.fullmatch(text):
         raise InvalidInputError("El código SENCE tiene 10 dígitos (ejemplo: 1237740585).", field=field)
     return text
 

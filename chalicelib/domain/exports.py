@@ -13,6 +13,7 @@ from .certificates import Certificate
 from .clock import CHILE
 from .courses import REGIONS
 from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from .text import padded, trim
 
 
 class Movement(StrEnum):
@@ -32,8 +33,10 @@ def previous_day(now: datetime) -> date:
 
 
 def parse_export_day(raw: object) -> date:
-    text = raw.strip() if isinstance(raw, str) else ""
+    text = trim(raw) if isinstance(raw, str) else ""
     try:
+        if not re.fullmatch(DAY, text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidInputError("Indique el día como aaaa-mm-dd.", field="day") from None
@@ -50,7 +53,8 @@ def export_rows(issued: Iterable[Certificate], annulled: Iterable[Certificate]) 
 
 NIGHTLY_PREFIX = "exports/nightly/"
 REGION_CODE_PATTERN = r"^[0-9]{2}$"
-DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DAY_PATTERN = padded(DAY)
 _KEY = re.compile(r"^exports/nightly/(?P<region>[0-9]{2})/(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})\.xlsx$")
 
 
@@ -65,7 +69,7 @@ def region_prefix(region_code: str) -> str:
 
 def parse_export_key(key: str) -> tuple[str, str] | None:
     """(region, day) of a nightly export's object key; None for anything else under the prefix."""
-    match = _KEY.match(key)
+    match = _KEY.fullmatch(key)
     return (match.group("region"), match.group("day")) if match else None
 
 

@@ -28,18 +28,20 @@ from .clock import CHILE
 from .courses import Course, Participant
 from .errors import DomainError, InvalidInputError, NotFoundError
 from .rut import Rut
+from .text import padded, trim
 
-_INVOICE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}$")
+# Up to 30 letters, digits, spaces, dots, dashes or slashes, starting with a letter or digit; spaces,
+# tabs and line breaks around it are trimmed.
+INVOICE_PATTERN = padded("[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}")
+_INVOICE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 
 
 def parse_invoice(raw: object) -> str:
-    text = (
-        raw.strip() if isinstance(raw, str) else str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else ""
-    )
+    text = trim(raw) if isinstance(raw, str) else ""
     if not text:
         raise InvalidInputError("Ingrese el N° de factura / Orden de compra.", field="invoice_number")
-    if not _INVOICE.match(text):
+    if not _INVOICE.fullmatch(text):
         raise InvalidInputError(
             "El N° de factura / Orden de compra admite hasta 30 letras, números, espacios, punto, guion o barra.",
             field="invoice_number",
@@ -226,7 +228,8 @@ def visible_certificate(
 
 
 NOT_FOUND_ON_VERIFY = "Certificado no encontrado: revise el número y el código de verificación."
-_VERIFY_CODE = re.compile(r"^[A-Z0-9]{12}$")
+VERIFICATION_CODE_PATTERN = padded("[A-Za-z0-9]{12}")
+_VERIFY_CODE = re.compile("[A-Z0-9]{12}")
 
 
 def parse_verification(raw_number: object, raw_code: object) -> tuple[CertificateNumber, str]:
@@ -235,8 +238,8 @@ def parse_verification(raw_number: object, raw_code: object) -> tuple[Certificat
         number = CertificateNumber.parse(raw_number)
     except InvalidInputError:
         raise NotFoundError(NOT_FOUND_ON_VERIFY) from None
-    code = raw_code.strip().upper() if isinstance(raw_code, str) else ""
-    if not _VERIFY_CODE.match(code):
+    code = trim(raw_code).upper() if isinstance(raw_code, str) else ""
+    if not _VERIFY_CODE.fullmatch(code):
         raise NotFoundError(NOT_FOUND_ON_VERIFY)
     return number, code
 

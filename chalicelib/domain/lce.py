@@ -16,6 +16,7 @@ from .clock import CHILE
 from .courses import Course
 from .errors import InvalidInputError, NotFoundError, StateConflictError
 from .rut import Rut
+from .text import SPACES
 
 MAX_MARKS = 2_000
 MAX_FACILITATOR = 200
@@ -31,12 +32,21 @@ class PushOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+# ISO 8601 date and time to the second (fractions allowed), with its UTC offset or without one.
+MOMENT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})?$"
+_MOMENT = re.compile(MOMENT_PATTERN)
+# Something other than spaces (the facilitator's name).
+NOT_BLANK_PATTERN = r"[^ \t\n\r]"
+
+
 def parse_moment(raw: object, *, field: str) -> datetime:
-    """ISO 8601; a time without offset is Chilean local time."""
-    if not isinstance(raw, str) or not raw.strip():
+    """ISO 8601 to the second; a time without offset is Chilean local time."""
+    if not isinstance(raw, str) or not raw:
         raise InvalidInputError("Falta la fecha y hora (ISO 8601, ejemplo 2016-11-15T09:48:02-03:00).", field=field)
     try:
-        moment = datetime.fromisoformat(raw.strip())
+        if not _MOMENT.fullmatch(raw):
+            raise ValueError(raw)
+        moment = datetime.fromisoformat(raw)
     except ValueError:
         raise InvalidInputError(
             "La fecha y hora no es válida (ISO 8601, ejemplo 2016-11-15T09:48:02-03:00).", field=field
@@ -45,19 +55,18 @@ def parse_moment(raw: object, *, field: str) -> datetime:
 
 
 def parse_session(session_id: str, body: Mapping[str, Any]) -> Session:
-    """The session as the LCE sends it; every error names its field."""
-    if not _SESSION_ID.match(session_id or ""):
+    """The session as the LCE sends it, each field in its form; every error names its field. How its
+    times relate to each other and to the course is checked against the course (`validate_against_course`)."""
+    if not _SESSION_ID.fullmatch(session_id or ""):
         raise InvalidInputError(
             "El identificador de sesión admite letras, números, punto, guion y guion bajo (hasta 64).",
             field="session_id",
         )
     facilitator = body.get("facilitator")
-    if not isinstance(facilitator, str) or not facilitator.strip() or len(facilitator) > MAX_FACILITATOR:
+    if not isinstance(facilitator, str) or not facilitator.strip(SPACES) or len(facilitator) > MAX_FACILITATOR:
         raise InvalidInputError("Indique el nombre del facilitador (hasta 200 caracteres).", field="facilitator")
     start = parse_moment(body.get("start"), field="start")
     end = parse_moment(body.get("end"), field="end")
-    if end <= start:
-        raise InvalidInputError("La marca de término de la sesión debe ser posterior a la de inicio.", field="end")
     raw_marks = body.get("marks", [])
     if not isinstance(raw_marks, list):
         raise InvalidInputError("Las marcas deben venir en una lista.", field="marks")
@@ -71,10 +80,8 @@ def parse_session(session_id: str, body: Mapping[str, Any]) -> Session:
         rut = Rut.parse(raw.get("rut"), field=f"{where}.rut")
         entry = parse_moment(raw.get("entry"), field=f"{where}.entry")
         exit_ = None if raw.get("exit") in (None, "") else parse_moment(raw.get("exit"), field=f"{where}.exit")
-        if exit_ is not None and exit_ < entry:
-            raise InvalidInputError("La salida del participante es anterior a su entrada.", field=f"{where}.exit")
         marks.append(Mark(rut, entry, exit_))
-    return Session(session_id, facilitator.strip(), start, end, tuple(marks))
+    return Session(session_id, facilitator.strip(SPACES), start, end, tuple(marks))
 
 
 def fingerprint(session: Session) -> str:
@@ -91,6 +98,10 @@ def fingerprint(session: Session) -> str:
 
 
 def validate_against_course(course: Course, session: Session, enrolled: set[Rut]) -> None:
+    """The session ends after it starts, within the course's dates; every mark is of someone enrolled
+    and leaves after it enters."""
+    if session.end <= session.start:
+        raise InvalidInputError("La marca de término de la sesión debe ser posterior a la de inicio.", field="end")
     first, last = course.start_date, course.end_date
     for field, moment in (("start", session.start), ("end", session.end)):
         local_day = moment.astimezone(CHILE).date()
@@ -99,6 +110,10 @@ def validate_against_course(course: Course, session: Session, enrolled: set[Rut]
                 f"La sesión está fuera de las fechas del curso ({first:%d-%m-%Y} a {last:%d-%m-%Y}).", field=field
             )
     for index, mark in enumerate(session.marks):
+        if mark.exit is not None and mark.exit < mark.entry:
+            raise InvalidInputError(
+                "La salida del participante es anterior a su entrada.", field=f"marks[{index}].exit"
+            )
         if mark.rut not in enrolled:
             raise InvalidInputError(
                 f"El RUT {mark.rut.formatted()} no está inscrito en el curso {course.course_code}.",

@@ -6,8 +6,12 @@ import re
 from dataclasses import dataclass
 
 from .errors import InvalidInputError
+from .text import padded, trim
 
-_SHAPE = re.compile(r"^([0-9]{1,9})([0-9K])$")
+# The forms people type: 12.345.678-5, 12345678-5, 123456785, 12 345 678 5 (k or K), spaces around.
+RUT_PATTERN = padded("[0-9]{1,3}(?:[. ]?[0-9]{3}){0,2} *-? *[0-9Kk]")
+_FORM = re.compile(RUT_PATTERN)
+_SHAPE = re.compile(r"([0-9]{1,9})([0-9K])")
 _MAX_BODY = 999_999_999
 
 
@@ -36,11 +40,11 @@ class Rut:
         """Accept `12.345.678-5`, `12345678-5` or `123456785`; reject a wrong check digit."""
         if not isinstance(raw, str | int) or isinstance(raw, bool):
             raise InvalidInputError("El RUT es obligatorio.", field=field)
-        text = str(raw).strip().upper().replace(".", "").replace("-", "").replace(" ", "")
-        if not text:
+        typed = str(raw)
+        if not trim(typed):
             raise InvalidInputError("El RUT es obligatorio.", field=field)
-        match = _SHAPE.match(text)
-        if match is None:
+        match = _SHAPE.fullmatch(trim(typed).upper().replace(".", "").replace("-", "").replace(" ", ""))
+        if _FORM.fullmatch(typed) is None or match is None:
             raise InvalidInputError("El RUT no tiene un formato válido (ejemplo: 12345678K).", field=field)
         body = int(match.group(1))
         digit = match.group(2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
@@ -19,75 +18,51 @@ from ..domain.errors import (
     StateConflictError,
 )
 from ..services import annulments
-from . import presenters
-from .http import api, current_principal, json_response, raw_bytes, read_json
+from . import presenters, schemas
+from .http import api, current_principal, model_response, raw_bytes, read_body
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/api/certificates/{number}/annulment", methods=["POST"])
-@api
+@api(ok=schemas.RequestedAnswer, status=201, body=schemas.AnnulmentBody, errors=(403, 404, 409))
 def request(number: str) -> Response:
+    """Solicitud de anulación: the course goes to Pendiente de Validación and SENCE is told."""
     http_request = bp.current_request
     principal = current_principal(http_request)
-    body = read_json(http_request)
-    annulment = annulments.request_annulment(bootstrap(), principal, number, body.get("reason"))
-    state = CertificateState.ANNULMENT_REQUESTED
-    return json_response(
-        {**presenters.annulment_summary(annulment), "state": state.value, "state_label": state.label}, 201
-    )
-
-
-def _inbox_item(item: annulments.InboxItem) -> dict[str, Any]:
-    annulment, course = item.request, item.course
-    return {
-        **presenters.annulment_summary(annulment),
-        "course_code": annulment.course_code,
-        "course_name": course.name if course else None,
-        "institution": presenters.party(course.institution) if course else None,
-        "region_code": annulment.region_code,
-    }
+    body = read_body(http_request, schemas.AnnulmentBody)
+    annulment = annulments.request_annulment(bootstrap(), principal, number, body.reason)
+    return model_response(presenters.requested(annulment, CertificateState.ANNULMENT_REQUESTED), 201)
 
 
 @bp.route("/api/annulments", methods=["GET"])
-@api
+@api(ok=schemas.Inbox, errors=(403,))
 def inbox() -> Response:
+    """SENCE regional officer: the pending annulment requests of their region, oldest first."""
     principal = current_principal(bp.current_request)
-    items = [_inbox_item(item) for item in annulments.regional_inbox(bootstrap(), principal)]
-    return json_response({"items": items, "total": len(items)})
+    items = [presenters.inbox_item(i.request, i.course) for i in annulments.regional_inbox(bootstrap(), principal)]
+    return model_response(schemas.Inbox(items, len(items)))
 
 
 @bp.route("/api/annulments/{request_id}", methods=["GET"])
-@api
+@api(ok=schemas.RequestDetail, errors=(403, 404))
 def show(request_id: str) -> Response:
+    """One request of the officer's region, with the certificate it would annul."""
     principal = current_principal(bp.current_request)
     view = annulments.get_request(bootstrap(), principal, request_id)
-    item = _inbox_item(view.item)
-    certificate = view.certificate
-    if certificate is not None:
-        course = certificate.course
-        item["certificate"] = {
-            **presenters.certificate_summary(certificate),
-            "course": presenters.course_summary(course) if course else None,
-            "activity_type_label": course.activity_type.label if course else None,
-            "company": presenters.party(course.company) if course else None,
-            "otic": presenters.party(course.otic) if course else None,
-            "participants": [
-                {"rut": p.rut.formatted(), "name": p.name, "percent": p.percent} for p in certificate.participants
-            ],
-        }
-    return json_response(item)
+    return model_response(presenters.request_detail(view.item.request, view.item.course, view.certificate))
 
 
 @bp.route("/api/annulments/{request_id}/decision", methods=["POST"])
-@api
+@api(ok=schemas.AnnulmentSummary, body=schemas.DecisionBody, errors=(403, 404, 409))
 def decide(request_id: str) -> Response:
+    """Aprobar or Rechazar (only the first decision counts)."""
     http_request = bp.current_request
     principal = current_principal(http_request)
-    body = read_json(http_request)
-    decided = annulments.decide_request(bootstrap(), principal, request_id, body.get("decision"), body.get("comment"))
-    return json_response(presenters.annulment_summary(decided))
+    body = read_body(http_request, schemas.DecisionBody)
+    decided = annulments.decide_request(bootstrap(), principal, request_id, body.decision, body.comment)
+    return model_response(presenters.annulment_summary(decided))
 
 
 # ---------------------------------------------------------------- the emailed link: a plain HTML form

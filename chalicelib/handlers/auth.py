@@ -2,58 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint, Response
 
 from ..bootstrap import bootstrap
-from ..domain.access import Principal, ProfileGrant
-from ..domain.courses import region_name
 from ..services import auth
-from .http import api, bearer_token, current_principal, json_response, read_json
+from . import presenters, schemas
+from .http import api, bearer_token, current_principal, model_response, read_body
 
 bp = Blueprint(__name__)
 
 
-def _grant_view(grant: ProfileGrant) -> dict[str, Any]:
-    return {
-        "profile": grant.profile.value,
-        "profile_label": grant.profile.label,
-        "institution": {"rut": grant.institution_rut.formatted(), "name": grant.institution_name},
-        "regions": [{"code": code, "name": region_name(code)} for code in grant.regions],
-    }
-
-
-def _principal_view(principal: Principal) -> dict[str, Any]:
-    return {"user": {"rut": principal.rut.formatted(), "name": principal.name}, **_grant_view(principal.grant)}
-
-
 @bp.route("/api/auth/login", methods=["POST"])
-@api
+@api(ok=schemas.LoginAnswer, body=schemas.LoginBody, errors=(401, 429), auth=None)
 def login() -> Response:
-    body = read_json(bp.current_request)
-    signed_in = auth.log_in(bootstrap(), body.get("rut"), body.get("password"))
+    """Log in with RUT and password; five failures in a row lock the RUT for 15 minutes."""
+    body = read_body(bp.current_request, schemas.LoginBody)
+    signed_in = auth.log_in(bootstrap(), body.rut, body.password)
     account = signed_in.account
-    return json_response(
-        {
-            "token": signed_in.token,
-            "user": {"rut": account.rut.formatted(), "name": account.name},
-            "profiles": [_grant_view(grant) for grant in account.grants],
-        }
+    return model_response(
+        schemas.LoginAnswer(
+            token=signed_in.token,
+            user=presenters.person(account.rut, account.name),
+            profiles=[presenters.grant(grant) for grant in account.grants],
+        )
     )
 
 
 @bp.route("/api/auth/profile", methods=["POST"])
-@api
+@api(ok=schemas.SessionAnswer, body=schemas.ProfileBody, errors=(403,))
 def select_profile() -> Response:
+    """Choose a profile and institution with the login token; the answer's token is for every later call."""
     request = bp.current_request
     token = bearer_token(request)
-    body = read_json(request)
-    chosen = auth.select_profile(bootstrap(), token, body.get("profile"), body.get("institution_rut"))
-    return json_response({"token": chosen.token, **_principal_view(chosen.principal)})
+    body = read_body(request, schemas.ProfileBody)
+    chosen = auth.select_profile(bootstrap(), token, body.profile, body.institution_rut)
+    view = presenters.principal_view(chosen.principal)
+    return model_response(
+        schemas.SessionAnswer(
+            token=chosen.token,
+            user=view.user,
+            profile=view.profile,
+            profile_label=view.profile_label,
+            institution=view.institution,
+            regions=view.regions,
+        )
+    )
 
 
 @bp.route("/api/auth/me", methods=["GET"])
-@api
+@api(ok=schemas.PrincipalView)
 def who_am_i() -> Response:
-    return json_response(_principal_view(current_principal(bp.current_request)))
+    """The person and the profile of the token."""
+    return model_response(presenters.principal_view(current_principal(bp.current_request)))

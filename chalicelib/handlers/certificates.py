@@ -2,106 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint, Response
 
 from ..bootstrap import bootstrap
-from ..domain.certificates import Certificate, CertificateState
+from ..domain.certificates import CertificateState
 from ..services import certificates
-from . import presenters
-from .http import api, current_principal, deliver, json_response, query_param, read_json
+from . import presenters, schemas
+from .http import api, current_principal, deliver, model_response, read_body, read_query
 
 bp = Blueprint(__name__)
 
 
-def _frozen(certificate: Certificate) -> list[dict[str, Any]]:
-    return [{"rut": p.rut.formatted(), "name": p.name, "percent": p.percent} for p in certificate.participants]
-
-
 @bp.route("/api/courses/{course_code}/certificate/preview", methods=["POST"])
-@api
+@api(ok=schemas.PreviewAnswer, body=schemas.PreviewBody, errors=(403, 404, 409))
 def preview(course_code: str) -> Response:
+    """Datos del Certificado de Asistencia Por Emitir, with the warnings to review before accepting."""
     request = bp.current_request
     principal = current_principal(request)
-    body = read_json(request)
-    result = certificates.preview_certificate(bootstrap(), principal, course_code, body.get("invoice_number"))
+    body = read_body(request, schemas.PreviewBody)
+    result = certificates.preview_certificate(bootstrap(), principal, course_code, body.invoice_number)
     course = result.course
-    return json_response(
-        {
-            "course": {
-                **presenters.course_summary(course),
-                "activity_type_label": course.activity_type.label,
-                "institution": presenters.party(course.institution),
-                "company": presenters.party(course.company),
-                "otic": presenters.party(course.otic),
-                "minimum_percent": course.minimum_percent,
-            },
-            "invoice_number": result.invoice_number,
-            "participants": [
-                {
-                    "rut": p.rut.formatted(),
-                    "name": p.name,
-                    "percent": p.percent,
-                    "below_minimum": course.is_below_minimum(p.percent),
-                }
+    return model_response(
+        schemas.PreviewAnswer(
+            course=presenters.preview_course(course),
+            invoice_number=result.invoice_number,
+            participants=[
+                schemas.PreviewParticipant(p.rut.formatted(), p.name, p.percent, course.is_below_minimum(p.percent))
                 for p in result.participants
             ],
-            "checks": [{"kind": check.kind.value, "message": check.message} for check in result.checks],
-            "acceptor": {"rut": result.acceptor_rut.formatted(), "name": result.acceptor_name},
-        }
+            checks=[schemas.CheckView(check.kind, check.message) for check in result.checks],
+            acceptor=presenters.person(result.acceptor_rut, result.acceptor_name),
+        )
     )
 
 
 @bp.route("/api/courses/{course_code}/certificate", methods=["POST"])
-@api
+@api(ok=schemas.CertificateView, status=201, body=schemas.AcceptBody, errors=(403, 404, 409))
 def accept(course_code: str) -> Response:
+    """Acepto emitir el certificado: issues it once (N-AAAA) and closes the course."""
     request = bp.current_request
     principal = current_principal(request)
-    body = read_json(request)
-    certificate = certificates.issue_certificate(
-        bootstrap(), principal, course_code, body.get("invoice_number"), body.get("accept")
-    )
-    return json_response(_certificate_view(certificate, CertificateState.ISSUED), 201)
-
-
-def _certificate_view(certificate: Certificate, state: CertificateState) -> dict[str, Any]:
-    course = certificate.course
-    return {
-        **presenters.certificate_summary(certificate),
-        "state": state.value,
-        "state_label": state.label,
-        "verification_code": certificate.verification_code,
-        "course_code": certificate.course_code,
-        # The course as the certificate froze it, in the state this certificate is in now.
-        "course": {
-            **presenters.course_summary(course),
-            "certificate_state": state.value,
-            "certificate_state_label": state.label,
-        }
-        if course
-        else None,
-        "institution": presenters.party(course.institution) if course else None,
-        "company": presenters.party(course.company) if course else None,
-        "otic": presenters.party(course.otic) if course else None,
-        "activity_type_label": course.activity_type.label if course else None,
-        "participants": _frozen(certificate),
-        "pdf_sha256": certificate.pdf_sha256,
-    }
+    body = read_body(request, schemas.AcceptBody)
+    certificate = certificates.issue_certificate(bootstrap(), principal, course_code, body.invoice_number, body.accept)
+    return model_response(presenters.certificate_view(certificate, CertificateState.ISSUED), 201)
 
 
 @bp.route("/api/certificates/{number}", methods=["GET"])
-@api
+@api(ok=schemas.CertificateView, errors=(403, 404))
 def show(number: str) -> Response:
+    """A certificate of the chosen institution, with its state and verification code."""
     view = certificates.get_certificate(bootstrap(), current_principal(bp.current_request), number)
-    return json_response(_certificate_view(view.certificate, view.state))
+    return model_response(presenters.certificate_view(view.certificate, view.state))
 
 
 @bp.route("/api/certificates/{number}/pdf", methods=["GET"])
-@api
+@api(query=schemas.PdfQuery, errors=(403, 404), download=True)
 def pdf(number: str) -> Response:
+    """The certificate PDF (a copy stamped ANULADO once annulled)."""
     request = bp.current_request
     principal = current_principal(request)
     # ?inline=true asks the browser to show it rather than save it.
-    inline = query_param(request, "inline").lower() in ("1", "true", "si", "sí")
+    inline = (read_query(request, schemas.PdfQuery).inline or "").lower() in ("1", "true", "si", "sí")
     return deliver(request, certificates.certificate_pdf(bootstrap(), principal, number, inline=inline))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chalice.app import Blueprint, Cron, Response
 
 from ..bootstrap import bootstrap
-from ..domain.courses import region_name
 from ..services import exports
-from .http import api, current_principal, deliver, json_response
+from . import presenters, schemas
+from .http import api, current_principal, deliver, model_response
 
 bp = Blueprint(__name__)
 
@@ -27,23 +28,20 @@ def nightly_exports(event: Any) -> dict[str, Any]:
 
 
 @bp.route("/api/exports", methods=["GET"])
-@api
+@api(ok=schemas.ExportList, errors=(403,))
 def list_exports() -> Response:
+    """SENCE regional officer: the nightly exports of their region, newest first."""
     files = exports.list_exports(bootstrap(), current_principal(bp.current_request))
     items = [
-        {
-            "region": {"code": f.region_code, "name": region_name(f.region_code)},
-            "day": f.day,
-            "size": f.size,
-            "generated_at": f.generated_at,
-        }
+        schemas.ExportFileView(presenters.region(f.region_code), date.fromisoformat(f.day), f.size, f.generated_at)
         for f in files
     ]
-    return json_response({"items": items, "total": len(items)})
+    return model_response(schemas.ExportList(items, len(items)))
 
 
 @bp.route("/api/exports/{region_code}/{day}", methods=["GET"])
-@api
+@api(errors=(403, 404), download=True)
 def download_export(region_code: str, day: str) -> Response:
+    """Download one nightly export (.xlsx): the certificates issued and annulled that day in the region."""
     request = bp.current_request
     return deliver(request, exports.export_download(bootstrap(), current_principal(request), region_code, day))

@@ -5,15 +5,17 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from ..config import get_settings
-from .http import api, error_response, json_response
+from . import schemas
+from .http import api, error_response, model_response
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/api/health", methods=["GET"])
-@api
+@api(ok=schemas.Health, auth=None)
 def health() -> Response:
-    return json_response({"status": "ok", "stage": get_settings().stage})
+    """Liveness."""
+    return model_response(schemas.Health("ok", get_settings().stage))
 
 
 @bp.route(

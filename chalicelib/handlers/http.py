@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
 from chalice.app import ChaliceViewError, Request, Response
 
 from ..bootstrap import bootstrap
 from ..domain.access import Principal
 from ..domain.auth import SIGN_IN_REQUIRED
+from ..domain.course_queries import PAGE_SIZES
 from ..domain.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -24,6 +28,7 @@ from ..domain.errors import (
 from ..services.auth import authenticate
 from ..services.downloads import Download
 from ..telemetry import logger
+from .schemas import to_json
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -82,30 +87,137 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def api(view: F) -> F:
-    """Every JSON route: domain errors become their status; nothing a client sends becomes a 500."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except DomainError as error:
-            return domain_error_response(error)
-        except ChaliceViewError as error:
-            status = getattr(error, "STATUS_CODE", 500)
-            return error_response(status, CHALICE_CODES.get(status, "error"), CHALICE_MESSAGES.get(status, str(error)))
-        except Exception:
-            logger.exception("unhandled error")
-            return error_response(500, "internal_error", "Ocurrió un error interno. Intente nuevamente.")
-
-    return wrapper  # type: ignore[return-value]
+BEARER = "bearer"
+LCE_KEY = "lceKey"
 
 
-def read_json(request: Request) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Operation:
+    """What a route promises, read by the OpenAPI generator (`openapi.py`)."""
+
+    ok: type | None = None
+    status: int | tuple[int, ...] = 200
+    body: type | None = None
+    query: type | None = None
+    errors: tuple[int, ...] = ()
+    auth: str | None = BEARER
+    download: bool = False
+    upload_types: tuple[str, ...] = ()
+
+
+def api(**promise: Any) -> Callable[[F], F]:
+    """Every JSON route: domain errors become their status; nothing a client sends becomes a 500.
+
+    `@api(ok=Answer, body=Body, query=Query, errors=(400, 404), auth=BEARER | LCE_KEY | None,
+    download=True)` declares the route's contract for the generated OpenAPI description.
+    """
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except DomainError as error:
+                return domain_error_response(error)
+            except ChaliceViewError as error:
+                status = getattr(error, "STATUS_CODE", 500)
+                message = CHALICE_MESSAGES.get(status, str(error))
+                return error_response(status, CHALICE_CODES.get(status, "error"), message)
+            except Exception:
+                logger.exception("unhandled error")
+                return error_response(500, "internal_error", "Ocurrió un error interno. Intente nuevamente.")
+
+        wrapper.__dict__["openapi"] = Operation(**promise)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def model_response(value: Any, status: int = 200) -> Response:
+    """A response model as JSON."""
+    return json_response(to_json(value), status)
+
+
+# Spanish words for what a request body or query left out or sent in the wrong type.
+_MISSING = {
+    "rut": "El RUT es obligatorio.",
+    "password": "La clave es obligatoria.",
+    "profile": "Seleccione un perfil.",
+    "institution_rut": "Seleccione una institución.",
+    "program": "Elija un programa.",
+    "criterion": "Elija un criterio de búsqueda.",
+    "invoice_number": "Ingrese el N° de factura / Orden de compra.",
+    "accept": "Debe aceptar emitir el certificado (accept: true).",
+    "reason": "Ingrese el motivo (al menos 10 caracteres).",
+    "decision": "Elija Aprobar o Rechazar.",
+    "facilitator": "Indique el nombre del facilitador (hasta 200 caracteres).",
+}
+# ... and for a value of the right kind but out of range.
+_WRONG_VALUE = {
+    "page": "La página debe ser un número desde 1.",
+    "page_size": "Registros por página: " + ", ".join(str(size) for size in PAGE_SIZES) + ".",
+}
+_TYPES = {
+    "str": "texto",
+    "int": "un número entero",
+    "bool": "verdadero o falso",
+    "array": "una lista",
+    "object": "un objeto",
+    "null": "nulo",
+}
+_MISSING_FIELD = re.compile(r"Object missing required field `(?P<name>[^`]+)`")
+_AT = re.compile(r" - at `\$(?P<at>[^`]*)`$")
+_EXPECTED = re.compile(r"Expected `(?P<expected>[^`]+)`(?P<rest>[^-]*)")
+
+
+def _refusal(error: msgspec.ValidationError) -> InvalidInputError:
+    """msgspec's words for a bad body or query, in Spanish, naming the field as the domain would."""
+    text = str(error)
+    at = _AT.search(text)
+    where = at.group("at").lstrip(".") if at else ""
+    missing = _MISSING_FIELD.match(text)
+    if missing:
+        name = missing.group("name")
+        field = f"{where}.{name}" if where else name
+        return InvalidInputError(_MISSING.get(name, f"Falta el campo {field}."), field=field)
+    if not where:
+        return InvalidInputError("La solicitud no es válida.")
+    leaf = where.rsplit(".", 1)[-1]
+    if leaf in _WRONG_VALUE:
+        return InvalidInputError(_WRONG_VALUE[leaf], field=where)
+    expected = _EXPECTED.match(text)
+    if expected and "length" in expected.group("rest"):
+        return InvalidInputError(f"El campo {where} tiene demasiados elementos.", field=where)
+    if expected:
+        kind = _TYPES.get(expected.group("expected"), expected.group("expected"))
+        return InvalidInputError(f"El campo {where} debe ser {kind}.", field=where)
+    return InvalidInputError(f"El campo {where} no es válido.", field=where)
+
+
+M = TypeVar("M")
+
+
+def read_body(request: Request, model: type[M], limit: int = MAX_BODY_BYTES) -> M:
+    """The JSON body as `model`: its fields present and of their types (their content is the domain's)."""
+    try:
+        return msgspec.convert(read_json(request, limit), type=model)
+    except msgspec.ValidationError as error:
+        raise _refusal(error) from None
+
+
+def read_query(request: Request, model: type[M]) -> M:
+    """The query string as `model` (every value arrives as text: numbers are read from it)."""
+    params: Any = request.query_params or {}
+    try:
+        return msgspec.convert(dict(params), type=model, strict=False)
+    except msgspec.ValidationError as error:
+        raise _refusal(error) from None
+
+
+def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The body as an object; a clear 400 when it is not one."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > limit:
         raise InvalidInputError("La solicitud es demasiado grande.", field="body")
     if not raw.strip():
         return {}

@@ -1,120 +1,239 @@
-"""Domain objects as the JSON the API promises (BRIEF.md, "HTTP interface")."""
+"""Domain objects as the response models of the API (`schemas.py`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
-from ..domain.access import Principal, Profile
+from ..domain.access import Principal, Profile, ProfileGrant
 from ..domain.attendance import SessionAttendance
-from ..domain.certificates import AnnulmentRequest, Certificate, CertificateEvent, allowed_events
+from ..domain.certificates import (
+    AnnulmentRequest,
+    Certificate,
+    CertificateEvent,
+    CertificateState,
+    FrozenParticipant,
+    allowed_events,
+)
 from ..domain.clock import CHILE
-from ..domain.course_queries import CourseDetail, Page
-from ..domain.courses import Course, Party
+from ..domain.course_queries import CourseDetail
+from ..domain.courses import Course, Party, region_name
+from ..domain.rut import Rut
+from . import schemas
 
 
-def party(value: Party | None) -> dict[str, str] | None:
-    return {"rut": value.rut.formatted(), "name": value.name} if value else None
+def party(value: Party) -> schemas.PartyView:
+    return schemas.PartyView(value.rut.formatted(), value.name)
 
 
-def course_summary(course: Course) -> dict[str, Any]:
+def maybe_party(value: Party | None) -> schemas.PartyView | None:
+    return party(value) if value else None
+
+
+def person(rut: Rut, name: str) -> schemas.PersonView:
+    return schemas.PersonView(rut.formatted(), name)
+
+
+def region(code: str) -> schemas.RegionView:
+    return schemas.RegionView(code, region_name(code))
+
+
+def chile(moment: datetime) -> datetime:
+    """Times are shown in Chile, with their offset."""
+    return moment.astimezone(CHILE)
+
+
+def maybe_chile(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(CHILE) if moment else None
+
+
+def grant(value: ProfileGrant) -> schemas.GrantView:
+    return schemas.GrantView(
+        profile=value.profile,
+        profile_label=value.profile.label,
+        institution=schemas.PartyView(value.institution_rut.formatted(), value.institution_name),
+        regions=[region(code) for code in value.regions],
+    )
+
+
+def principal_view(principal: Principal) -> schemas.PrincipalView:
+    chosen = grant(principal.grant)
+    return schemas.PrincipalView(
+        user=person(principal.rut, principal.name),
+        profile=chosen.profile,
+        profile_label=chosen.profile_label,
+        institution=chosen.institution,
+        regions=chosen.regions,
+    )
+
+
+def _summary_fields(course: Course, state: CertificateState | None = None) -> dict[str, object]:
+    shown = state or course.certificate_state
     return {
         "course_code": course.course_code,
         "sence_code": course.sence_code,
         "name": course.name,
-        "program": course.program.value,
+        "program": course.program,
         "program_label": course.program.label,
         "accredited_hours": course.accredited_hours,
-        "start_date": course.start_date.isoformat(),
-        "end_date": course.end_date.isoformat(),
-        "region": {"code": course.region_code, "name": course.region_name},
-        "certificate_state": course.certificate_state.value,
-        "certificate_state_label": course.certificate_state.label,
+        "start_date": course.start_date,
+        "end_date": course.end_date,
+        "region": region(course.region_code),
+        "certificate_state": shown,
+        "certificate_state_label": shown.label,
     }
 
 
-def page_view(page: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "items": items,
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "first": page.first,
-        "last": page.last,
-    }
+def course_summary(course: Course, state: CertificateState | None = None) -> schemas.CourseSummary:
+    """The course as the lists show it; `state` overrides its certificate state (a certificate's own)."""
+    return schemas.CourseSummary(**_summary_fields(course, state))  # type: ignore[arg-type]
 
 
-def _moment(value: Any) -> str | None:
-    return value.astimezone(CHILE).isoformat() if value else None
+def preview_course(course: Course) -> schemas.PreviewCourse:
+    return schemas.PreviewCourse(
+        **_summary_fields(course),  # type: ignore[arg-type]
+        activity_type_label=course.activity_type.label,
+        institution=party(course.institution),
+        company=party(course.company),
+        otic=maybe_party(course.otic),
+        minimum_percent=course.minimum_percent,
+    )
 
 
-def certificate_summary(certificate: Certificate) -> dict[str, Any]:
+def certificate_summary(certificate: Certificate) -> schemas.CertificateSummary:
+    return schemas.CertificateSummary(**_certificate_fields(certificate))  # type: ignore[arg-type]
+
+
+def _certificate_fields(certificate: Certificate) -> dict[str, object]:
     return {
         "number": str(certificate.number),
-        "status": certificate.status.value,
-        "issued_at": _moment(certificate.issued_at),
-        "accepted_by": {"rut": certificate.accepted_by_rut.formatted(), "name": certificate.accepted_by_name},
+        "status": certificate.status,
+        "issued_at": chile(certificate.issued_at),
+        "accepted_by": person(certificate.accepted_by_rut, certificate.accepted_by_name),
         "invoice_number": certificate.invoice_number,
-        "annulled_at": _moment(certificate.annulled_at),
+        "annulled_at": maybe_chile(certificate.annulled_at),
     }
 
 
-def annulment_summary(request: AnnulmentRequest) -> dict[str, Any]:
-    decided_by = (
-        {"rut": request.decided_by_rut.formatted(), "name": request.decided_by_name} if request.decided_by_rut else None
-    )
+def _annulment_fields(request: AnnulmentRequest) -> dict[str, object]:
+    decided_by = person(request.decided_by_rut, request.decided_by_name or "") if request.decided_by_rut else None
     return {
         "request_id": request.request_id,
         "certificate_number": str(request.certificate_number),
         "reason": request.reason,
-        "requested_at": _moment(request.requested_at),
-        "requested_by": {"rut": request.requested_by_rut.formatted(), "name": request.requested_by_name},
-        "status": request.status.value,
-        "decided_at": _moment(request.decided_at),
+        "requested_at": chile(request.requested_at),
+        "requested_by": person(request.requested_by_rut, request.requested_by_name),
+        "status": request.status,
+        "decided_at": maybe_chile(request.decided_at),
         "decided_by": decided_by,
         "decision_comment": request.decision_comment,
     }
 
 
-def course_detail(detail: CourseDetail, principal: Principal) -> dict[str, Any]:
+def annulment_summary(request: AnnulmentRequest) -> schemas.AnnulmentSummary:
+    return schemas.AnnulmentSummary(**_annulment_fields(request))  # type: ignore[arg-type]
+
+
+def requested(request: AnnulmentRequest, state: CertificateState) -> schemas.RequestedAnswer:
+    return schemas.RequestedAnswer(
+        **_annulment_fields(request),  # type: ignore[arg-type]
+        state=state,
+        state_label=state.label,
+    )
+
+
+def inbox_item(request: AnnulmentRequest, course: Course | None) -> schemas.InboxItemView:
+    return schemas.InboxItemView(**_inbox_fields(request, course))  # type: ignore[arg-type]
+
+
+def _inbox_fields(request: AnnulmentRequest, course: Course | None) -> dict[str, object]:
+    return {
+        **_annulment_fields(request),
+        "course_code": request.course_code,
+        "course_name": course.name if course else None,
+        "institution": party(course.institution) if course else None,
+        "region_code": request.region_code,
+    }
+
+
+def frozen(participants: tuple[FrozenParticipant, ...]) -> list[schemas.FrozenView]:
+    return [schemas.FrozenView(p.rut.formatted(), p.name, p.percent) for p in participants]
+
+
+def request_detail(
+    request: AnnulmentRequest, course: Course | None, certificate: Certificate | None
+) -> schemas.RequestDetail:
+    shown = None
+    if certificate is not None:
+        frozen_course = certificate.course
+        shown = schemas.RequestCertificate(
+            **_certificate_fields(certificate),  # type: ignore[arg-type]
+            course=course_summary(frozen_course) if frozen_course else None,
+            activity_type_label=frozen_course.activity_type.label if frozen_course else None,
+            company=party(frozen_course.company) if frozen_course else None,
+            otic=maybe_party(frozen_course.otic) if frozen_course else None,
+            participants=frozen(certificate.participants),
+        )
+    return schemas.RequestDetail(**_inbox_fields(request, course), certificate=shown)  # type: ignore[arg-type]
+
+
+def course_detail(detail: CourseDetail, principal: Principal) -> schemas.CourseDetailView:
     course = detail.course
     is_admin = principal.profile in (Profile.NATIONAL_ADMIN, Profile.REGIONAL_ADMIN)
     events = allowed_events(course.certificate_state)
     current = next((c for c in reversed(detail.certificates)), None)
-    return {
-        **course_summary(course),
-        "activity_type": course.activity_type.value,
-        "activity_type_label": course.activity_type.label,
-        "institution": party(course.institution),
-        "company": party(course.company),
-        "otic": party(course.otic),
-        "quotas": course.quotas,
-        "related_action": course.related_action,
-        "minimum_percent": course.minimum_percent,
-        "current_certificate": certificate_summary(current) if current else None,
-        "certificates": [certificate_summary(c) for c in detail.certificates],
-        "annulments": [annulment_summary(a) for a in detail.annulments],
-        "can_issue": is_admin and CertificateEvent.ISSUE in events,
-        "can_request_annulment": is_admin and CertificateEvent.REQUEST_ANNULMENT in events,
-    }
+    return schemas.CourseDetailView(
+        **_summary_fields(course),  # type: ignore[arg-type]
+        activity_type=course.activity_type.value,
+        activity_type_label=course.activity_type.label,
+        institution=party(course.institution),
+        company=party(course.company),
+        otic=maybe_party(course.otic),
+        quotas=course.quotas,
+        related_action=course.related_action,
+        minimum_percent=course.minimum_percent,
+        current_certificate=certificate_summary(current) if current else None,
+        certificates=[certificate_summary(c) for c in detail.certificates],
+        annulments=[annulment_summary(a) for a in detail.annulments],
+        can_issue=is_admin and CertificateEvent.ISSUE in events,
+        can_request_annulment=is_admin and CertificateEvent.REQUEST_ANNULMENT in events,
+    )
 
 
-def session_row(row: SessionAttendance) -> dict[str, Any]:
+def certificate_view(certificate: Certificate, state: CertificateState) -> schemas.CertificateView:
+    """The certificate with the course as it froze it, in the state this certificate is in now."""
+    course = certificate.course
+    return schemas.CertificateView(
+        **_certificate_fields(certificate),  # type: ignore[arg-type]
+        state=state,
+        state_label=state.label,
+        verification_code=certificate.verification_code,
+        course_code=certificate.course_code,
+        course=course_summary(course, state) if course else None,
+        institution=party(course.institution) if course else None,
+        company=party(course.company) if course else None,
+        otic=maybe_party(course.otic) if course else None,
+        activity_type_label=course.activity_type.label if course else None,
+        participants=frozen(certificate.participants),
+        pdf_sha256=certificate.pdf_sha256,
+    )
+
+
+def session_row(row: SessionAttendance) -> schemas.SessionRow:
     session = row.session
-    start = session.start.astimezone(CHILE)
 
-    def hms(value: Any) -> str | None:
+    def hms(value: datetime | None) -> str | None:
         return value.astimezone(CHILE).strftime("%H:%M:%S") if value else None
 
-    return {
-        "session_id": session.session_id,
-        "date": start.date().isoformat(),
-        "facilitator": session.facilitator,
-        "session_start": hms(session.start),
-        "session_end": hms(session.end),
-        "session_duration": session.length.hhmmss(),
-        "participant_start": hms(row.first_entry),
-        "participant_end": hms(row.last_exit),
-        "participant_duration": row.credited.hhmmss(),
-        "grace_applied": row.grace_applied,
-        "incidents": [{"kind": incident.kind.value, "entry": _moment(incident.entry)} for incident in row.incidents],
-    }
+    return schemas.SessionRow(
+        session_id=session.session_id,
+        date=session.start.astimezone(CHILE).date(),
+        facilitator=session.facilitator,
+        session_start=hms(session.start) or "",
+        session_end=hms(session.end) or "",
+        session_duration=session.length.hhmmss(),
+        participant_start=hms(row.first_entry),
+        participant_end=hms(row.last_exit),
+        participant_duration=row.credited.hhmmss(),
+        grace_applied=row.grace_applied,
+        incidents=[schemas.IncidentView(incident.kind, chile(incident.entry)) for incident in row.incidents],
+    )

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint, Request, Response
 
 from ..bootstrap import bootstrap
 from ..domain.certificates import Certificate, CertificateStatus
-from ..domain.clock import CHILE
 from ..domain.errors import DomainError, InvalidInputError, NotFoundError
 from ..domain.issuing import mask_rut
 from ..services import verification
-from .http import MAX_BODY_BYTES, api, json_response, query_param, raw_bytes, request_header
+from . import presenters, schemas
+from .http import MAX_BODY_BYTES, api, model_response, query_param, raw_bytes, read_query, request_header
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
@@ -20,41 +18,44 @@ bp = Blueprint(__name__)
 _UPLOAD_TYPES = ["application/pdf", "application/octet-stream", "multipart/form-data"]
 
 
-def _view(certificate: Certificate) -> dict[str, Any]:
+def _view(certificate: Certificate) -> schemas.Verification:
     course = certificate.course
-    return {
-        "status": "annulled" if certificate.status is CertificateStatus.ANNULLED else "valid",
-        "number": str(certificate.number),
-        "issued_at": certificate.issued_at.astimezone(CHILE).isoformat(),
-        "annulled_at": certificate.annulled_at.astimezone(CHILE).isoformat() if certificate.annulled_at else None,
-        "institution": {"rut": course.institution.rut.formatted(), "name": course.institution.name} if course else None,
-        "course": {
-            "course_code": course.course_code,
-            "sence_code": course.sence_code,
-            "name": course.name,
-            "program_label": course.program.label,
-            "accredited_hours": course.accredited_hours,
-            "start_date": course.start_date.isoformat(),
-            "end_date": course.end_date.isoformat(),
-            "company": {"rut": course.company.rut.formatted(), "name": course.company.name},
-        }
+    return schemas.Verification(
+        status="annulled" if certificate.status is CertificateStatus.ANNULLED else "valid",
+        number=str(certificate.number),
+        issued_at=presenters.chile(certificate.issued_at),
+        annulled_at=presenters.maybe_chile(certificate.annulled_at),
+        institution=presenters.party(course.institution) if course else None,
+        course=schemas.VerifiedCourse(
+            course_code=course.course_code,
+            sence_code=course.sence_code,
+            name=course.name,
+            program_label=course.program.label,
+            accredited_hours=course.accredited_hours,
+            start_date=course.start_date,
+            end_date=course.end_date,
+            company=presenters.party(course.company),
+        )
         if course
         else None,
-        "participants": [
-            {"rut": mask_rut(p.rut), "name": p.name, "percent": p.percent} for p in certificate.participants
-        ],
-    }
+        # Partly hidden RUTs: enough to recognise oneself, not enough to harvest them.
+        participants=[schemas.FrozenView(mask_rut(p.rut), p.name, p.percent) for p in certificate.participants],
+    )
 
 
 def _code(request: Request) -> str:
-    return query_param(request, "code")
+    return read_query(request, schemas.VerifyQuery).code or ""
 
 
 @bp.route("/api/verify/{number}", methods=["GET"])
-@api
+@api(ok=schemas.Verification, query=schemas.VerifyQuery, errors=(404,), auth=None)
 def verify(number: str) -> Response:
+    """Public verification (no login): valid or annulled, with the participants' RUTs partly hidden.
+
+    An unknown number and a wrong code get the same 404.
+    """
     certificate = verification.verify_certificate(bootstrap(), number, _code(bp.current_request))
-    return json_response(_view(certificate))
+    return model_response(_view(certificate))
 
 
 def _uploaded_pdf(request: Request) -> bytes:
@@ -75,11 +76,12 @@ def _uploaded_pdf(request: Request) -> bytes:
 
 
 @bp.route("/api/verify/{number}/pdf", methods=["POST"], content_types=_UPLOAD_TYPES)
-@api
+@api(ok=schemas.Comparison, query=schemas.VerifyQuery, errors=(404,), auth=None, upload_types=tuple(_UPLOAD_TYPES))
 def compare_pdf(number: str) -> Response:
+    """Is this PDF byte for byte the one issued? The file as the body, or as the form field `pdf`."""
     request = bp.current_request
     certificate, identical = verification.compare_pdf(bootstrap(), number, _code(request), _uploaded_pdf(request))
-    return json_response({"identical": identical, "status": _view(certificate)["status"]})
+    return model_response(schemas.Comparison(identical, _view(certificate).status))
 
 
 # ---------------------------------------------------------------- the page (works without JavaScript)
@@ -107,7 +109,7 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 
 
 def _result(certificate: Certificate, comparison: str = "") -> str:
-    view = _view(certificate)
+    view = schemas.to_json(_view(certificate))
     course, institution = view["course"] or {}, view["institution"] or {}
     valid = view["status"] == "valid"
     banner = (

@@ -1,0 +1,515 @@
+"""The HTTP contract as types: every request and response shape the handlers use (msgspec Structs).
+
+`GET /api/openapi.json` is generated from these and from each route's `@api(...)` declaration
+(`openapi.py`), so the description cannot drift from what the handlers send and read. Enums come
+from the domain, and so do the patterns of codes, numbers and texts: each rule is written once.
+
+msgspec checks types and presence when a body or query is read; the content of a field (a RUT's
+check digit, a date in the calendar, a reason's length once trimmed) is checked by the domain,
+which words its refusal in Spanish for the person who typed it. Where the OpenAPI language can say
+the same rule, the schema says it too (`extra_json_schema`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from ..domain.access import PROFILE_PATTERN, Profile
+from ..domain.annulments import COMMENT_PATTERN, DECISION_PATTERN, REASON_PATTERN, REQUEST_ID_PATTERN
+from ..domain.attendance import IncidentKind
+from ..domain.auth import MAX_PASSWORD_LENGTH
+from ..domain.certificates import NUMBER, AnnulmentStatus, CertificateState, CertificateStatus
+from ..domain.course_queries import MAX_PAGE, PAGE_SIZES, SEARCH_DAY_PATTERN, Criterion
+from ..domain.courses import COURSE_CODE, Program
+from ..domain.exports import DAY, REGION_CODE_PATTERN
+from ..domain.issuing import INVOICE_PATTERN, VERIFICATION_CODE_PATTERN, CheckKind
+from ..domain.lce import (
+    MAX_FACILITATOR,
+    MAX_MARKS,
+    MOMENT_PATTERN,
+    NOT_BLANK_PATTERN,
+    SESSION_ID_PATTERN,
+    PushOutcome,
+)
+from ..domain.rut import RUT_PATTERN
+
+
+def _doc(description: str, **schema: Any) -> Meta:
+    """A field's description and the constraints the domain enforces, for the OpenAPI document only."""
+    return Meta(description=description, extra_json_schema=schema or None)
+
+
+RutText = Annotated[
+    str,
+    _doc(
+        "RUT con o sin puntos y guion; el dígito verificador (módulo 11) debe corresponder",
+        pattern=RUT_PATTERN,
+        format="rut",
+    ),
+]
+DateText = Annotated[
+    str, _doc("dd-mm-aaaa o aaaa-mm-dd; vacía es sin fecha", pattern=f"^$|{SEARCH_DAY_PATTERN}", format="search-date")
+]
+Moment = Annotated[
+    str,
+    _doc(
+        "ISO 8601 al segundo, con su zona (ej. 2016-11-15T09:48:02-03:00); sin zona es hora de Chile",
+        pattern=MOMENT_PATTERN,
+        format="lce-date-time",
+    ),
+]
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class ErrorDetail(Struct):
+    code: str
+    message: Annotated[str, Meta(description="En español, para mostrar a quien hizo la solicitud")]
+    field: str | UnsetType = UNSET
+
+
+class ErrorBody(Struct):
+    error: ErrorDetail
+
+
+class PartyView(Struct):
+    rut: str
+    name: str
+
+
+class PersonView(Struct):
+    rut: str
+    name: str
+
+
+class RegionView(Struct):
+    code: str
+    name: str
+
+
+class Health(Struct):
+    status: str
+    stage: str
+
+
+class DownloadLink(Struct):
+    """With `Accept: application/json`: a short-lived link to the file (otherwise a 303 to it)."""
+
+    url: str
+    filename: str
+
+
+# ---------------------------------------------------------------- auth
+
+
+class LoginBody(Struct):
+    rut: RutText
+    password: Annotated[str, _doc("Clave", minLength=1, maxLength=MAX_PASSWORD_LENGTH)]
+
+
+class GrantView(Struct):
+    profile: Profile
+    profile_label: str
+    institution: PartyView
+    regions: list[RegionView]
+
+
+class LoginAnswer(Struct):
+    token: Annotated[str, Meta(description="Sirve sólo para elegir perfil (10 minutos)")]
+    user: PersonView
+    profiles: list[GrantView]
+
+
+ProfileChoice = Annotated[str, _doc("Código del perfil o su nombre en pantalla", pattern=PROFILE_PATTERN)]
+
+
+class ProfileBody(Struct):
+    profile: ProfileChoice
+    institution_rut: RutText
+
+
+class PrincipalView(Struct):
+    user: PersonView
+    profile: Profile
+    profile_label: str
+    institution: PartyView
+    regions: list[RegionView]
+
+
+class SessionAnswer(Struct):
+    token: Annotated[str, Meta(description="Para `Authorization: Bearer` en cada llamada (8 horas)")]
+    user: PersonView
+    profile: Profile
+    profile_label: str
+    institution: PartyView
+    regions: list[RegionView]
+
+
+# ---------------------------------------------------------------- courses
+
+
+PageNumber = Annotated[int, Meta(ge=1, le=MAX_PAGE, description="Página, desde 1")]
+PageSize = Annotated[Literal[PAGE_SIZES], Meta(description="Registros por página")]  # type: ignore[valid-type]
+
+
+class PagingQuery(Struct):
+    page: PageNumber | None = None
+    page_size: PageSize | None = None
+
+
+class SearchQuery(Struct, rename={"date_from": "from", "date_to": "to"}):
+    """The search form: program and criterion, then the criterion's own fields."""
+
+    program: Annotated[str, _doc("Programa", enum=[p.value for p in Program])]
+    criterion: Annotated[str, _doc("Criterio de búsqueda", enum=[c.value for c in Criterion])]
+    value: Annotated[
+        str | None,
+        _doc(
+            "Según el criterio: código de curso (7 dígitos), código SENCE (10 dígitos) o estado del certificado",
+            format="search-value",
+        ),
+    ] = None
+    date_from: Annotated[DateText | None, _doc("Fecha de inicio desde (criterio start_date)")] = None
+    date_to: Annotated[DateText | None, _doc("Fecha de inicio hasta (criterio start_date), no antes de from")] = None
+
+
+class SearchPageQuery(SearchQuery):
+    page: PageNumber | None = None
+    page_size: PageSize | None = None
+
+
+class CourseSummary(Struct, kw_only=True):
+    course_code: str
+    sence_code: str
+    name: str
+    program: Program
+    program_label: str
+    accredited_hours: int
+    start_date: date
+    end_date: date
+    region: RegionView
+    certificate_state: CertificateState
+    certificate_state_label: str
+
+
+class CoursePage(Struct, kw_only=True):
+    items: list[CourseSummary]
+    total: int
+    page: int
+    page_size: int
+    first: int
+    last: int
+
+
+class CertificateSummary(Struct, kw_only=True):
+    number: str
+    status: CertificateStatus
+    issued_at: datetime
+    accepted_by: PersonView
+    invoice_number: str
+    annulled_at: datetime | None
+
+
+class AnnulmentSummary(Struct, kw_only=True):
+    request_id: str
+    certificate_number: str
+    reason: str
+    requested_at: datetime
+    requested_by: PersonView
+    status: AnnulmentStatus
+    decided_at: datetime | None
+    decided_by: PersonView | None
+    decision_comment: str | None
+
+
+class CourseDetailView(CourseSummary, kw_only=True):
+    activity_type: str
+    activity_type_label: str
+    institution: PartyView
+    company: PartyView
+    otic: PartyView | None
+    quotas: int
+    related_action: str
+    minimum_percent: int | None
+    current_certificate: CertificateSummary | None
+    certificates: list[CertificateSummary]
+    annulments: list[AnnulmentSummary]
+    can_issue: bool
+    can_request_annulment: bool
+
+
+class ParticipantItem(Struct):
+    rut: str
+    name: str
+    attendance_percent: int
+    credited: Annotated[str, Meta(description="HH:MM:SS")]
+    below_minimum: bool
+    incidents: int
+
+
+class ParticipantPage(Struct, kw_only=True):
+    items: list[ParticipantItem]
+    total: int
+    page: int
+    page_size: int
+    first: int
+    last: int
+    course: CourseSummary
+    minimum_percent: int | None
+    below_minimum_total: int
+    sessions_total: int
+
+
+class IncidentView(Struct):
+    kind: IncidentKind
+    entry: datetime
+
+
+class SessionRow(Struct):
+    session_id: str
+    date: date
+    facilitator: str
+    session_start: str
+    session_end: str
+    session_duration: str
+    participant_start: str | None
+    participant_end: str | None
+    participant_duration: str
+    grace_applied: bool
+    incidents: list[IncidentView]
+
+
+class ParticipantSessionsView(Struct):
+    course: CourseSummary
+    participant: PersonView
+    attendance_percent: int
+    credited: str
+    below_minimum: bool
+    items: list[SessionRow]
+    total: int
+
+
+# ---------------------------------------------------------------- LCE
+
+
+class MarkBody(Struct):
+    rut: RutText
+    entry: Annotated[Moment, Meta(description="Entrada del participante")]
+    exit: Annotated[
+        str | None,
+        _doc(
+            "Salida, posterior a la entrada; vacía o null si no marcó salida",
+            pattern=f"^$|{MOMENT_PATTERN}",
+            format="lce-date-time",
+        ),
+    ] = None
+
+
+class SessionBody(Struct):
+    facilitator: Annotated[
+        str, _doc("Nombre del facilitador", minLength=1, maxLength=MAX_FACILITATOR, pattern=NOT_BLANK_PATTERN)
+    ]
+    start: Annotated[Moment, Meta(description="Marca de inicio del facilitador")]
+    end: Annotated[Moment, Meta(description="Marca de término, posterior al inicio, dentro de las fechas del curso")]
+    marks: Annotated[list[MarkBody], Meta(max_length=MAX_MARKS, description="Marcas de personas inscritas")] = []
+
+
+class PushAnswer(Struct):
+    status: PushOutcome
+    course_code: str
+    session_id: str
+
+
+# ---------------------------------------------------------------- certificates
+
+
+InvoiceText = Annotated[str, _doc("N° de factura / Orden de compra", pattern=INVOICE_PATTERN)]
+
+
+class PreviewBody(Struct):
+    invoice_number: InvoiceText
+
+
+class AcceptBody(Struct):
+    invoice_number: InvoiceText
+    accept: Annotated[bool, _doc("Acepto emitir el certificado", enum=[True])]
+
+
+class PreviewCourse(CourseSummary, kw_only=True):
+    activity_type_label: str
+    institution: PartyView
+    company: PartyView
+    otic: PartyView | None
+    minimum_percent: int | None
+
+
+class PreviewParticipant(Struct):
+    rut: str
+    name: str
+    percent: int
+    below_minimum: bool
+
+
+class CheckView(Struct):
+    kind: CheckKind
+    message: str
+
+
+class PreviewAnswer(Struct):
+    course: PreviewCourse
+    invoice_number: str
+    participants: list[PreviewParticipant]
+    checks: list[CheckView]
+    acceptor: PersonView
+
+
+class FrozenView(Struct):
+    rut: str
+    name: str
+    percent: int
+
+
+class CertificateView(CertificateSummary, kw_only=True):
+    state: CertificateState
+    state_label: str
+    verification_code: str
+    course_code: str
+    course: CourseSummary | None
+    institution: PartyView | None
+    company: PartyView | None
+    otic: PartyView | None
+    activity_type_label: str | None
+    participants: list[FrozenView]
+    pdf_sha256: str | None
+
+
+class PdfQuery(Struct):
+    inline: Annotated[str | None, Meta(description="true: mostrarlo en el navegador en vez de descargarlo")] = None
+
+
+# ---------------------------------------------------------------- verification (public)
+
+
+VerificationCode = Annotated[
+    str,
+    _doc("Código de verificación: los 12 caracteres impresos junto al código QR", pattern=VERIFICATION_CODE_PATTERN),
+]
+
+
+class VerifyQuery(Struct):
+    # Not required: a missing code gets the same answer as a wrong one (404).
+    code: VerificationCode | None = None
+
+
+class VerifiedCourse(Struct):
+    course_code: str
+    sence_code: str
+    name: str
+    program_label: str
+    accredited_hours: int
+    start_date: date
+    end_date: date
+    company: PartyView
+
+
+class Verification(Struct):
+    status: Annotated[str, _doc("Vigente o anulado", enum=["valid", "annulled"])]
+    number: str
+    issued_at: datetime
+    annulled_at: datetime | None
+    institution: PartyView | None
+    course: VerifiedCourse | None
+    participants: list[FrozenView]
+
+
+class Comparison(Struct):
+    identical: bool
+    status: Annotated[str, _doc("Vigente o anulado", enum=["valid", "annulled"])]
+
+
+# ---------------------------------------------------------------- annulments
+
+
+class AnnulmentBody(Struct):
+    reason: Annotated[str, _doc("Motivo de la anulación: entre 10 y 2.000 caracteres", pattern=REASON_PATTERN)]
+
+
+class RequestedAnswer(AnnulmentSummary, kw_only=True):
+    state: CertificateState
+    state_label: str
+
+
+class InboxItemView(AnnulmentSummary, kw_only=True):
+    course_code: str
+    course_name: str | None
+    institution: PartyView | None
+    region_code: str
+
+
+class Inbox(Struct):
+    items: list[InboxItemView]
+    total: int
+
+
+class RequestCertificate(CertificateSummary, kw_only=True):
+    course: CourseSummary | None
+    activity_type_label: str | None
+    company: PartyView | None
+    otic: PartyView | None
+    participants: list[FrozenView]
+
+
+class RequestDetail(InboxItemView, kw_only=True):
+    certificate: RequestCertificate | None
+
+
+class DecisionBody(Struct):
+    decision: Annotated[str, _doc("approve / aprobar o reject / rechazar", pattern=DECISION_PATTERN)]
+    comment: Annotated[str | None, _doc("Comentario (opcional), hasta 1.000 caracteres", pattern=COMMENT_PATTERN)] = (
+        None
+    )
+
+
+# ---------------------------------------------------------------- nightly exports
+
+
+class ExportFileView(Struct):
+    region: RegionView
+    day: date
+    size: int
+    generated_at: str
+
+
+class ExportList(Struct):
+    items: list[ExportFileView]
+    total: int
+
+
+# ---------------------------------------------------------------- path parameters
+
+
+# In a path there is nothing to trim: the patterns are the values' own shapes, without spaces around.
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "course_code": {"type": "string", "pattern": f"^{COURSE_CODE}$", "description": "Código Curso (7 dígitos)"},
+    "rut": {
+        "type": "string",
+        "pattern": "^[0-9]{1,3}(?:\\.?[0-9]{3}){0,2}-?[0-9Kk]$",
+        "format": "rut",
+        "description": "RUT del participante, con o sin puntos y guion",
+    },
+    "number": {"type": "string", "pattern": f"^{NUMBER}$", "description": "N° de certificado N-AAAA (ej. 12-2017)"},
+    "request_id": {"type": "string", "pattern": REQUEST_ID_PATTERN, "description": "Identificador de la solicitud"},
+    "region_code": {"type": "string", "pattern": REGION_CODE_PATTERN, "description": "Código de región (ej. 13)"},
+    "day": {"type": "string", "pattern": f"^{DAY}$", "format": "date", "description": "Día aaaa-mm-dd"},
+    "session_id": {"type": "string", "pattern": SESSION_ID_PATTERN, "description": "Identificador de la sesión"},
+}
+
+
+def to_json(value: Struct) -> Any:
+    """The builtins Chalice serialises (dates and times as ISO 8601 strings)."""
+    return msgspec.to_builtins(value)
