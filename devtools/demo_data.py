@@ -1,4 +1,4 @@
-"""The demo data of BRIEF.md, deterministic: the local run and the tests rely on it.
+"""The demo data of docs/product.md, deterministic: the local run and the tests rely on it.
 
 Three OTEC in three regions, 60 courses in every certificate state, LCE sessions with marks, the
 two courses the manual walks through, and the four demo logins (password `demo1234`).

@@ -5,12 +5,21 @@ Shared by the unit tests (fakes) and the integration tests (moto); no demo data 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.access import Principal, Profile, ProfileGrant
 from chalicelib.domain.attendance import Mark, Session
-from chalicelib.domain.certificates import CertificateState
+from chalicelib.domain.certificates import (
+    AnnulmentRequest,
+    AnnulmentStatus,
+    Certificate,
+    CertificateNumber,
+    CertificateState,
+    CertificateStatus,
+    FrozenParticipant,
+)
 from chalicelib.domain.clock import CHILE
 from chalicelib.domain.courses import ActivityType, Course, Participant, Party, Program
 from chalicelib.domain.rut import Rut, compute_check_digit
@@ -105,3 +114,73 @@ def principal(
 
 def officer(region: str = "13", who: Rut = OFFICER_RUT, name: str = "ALEJANDRA SOLEDAD ROJAS MUÑOZ") -> Principal:
     return principal(Profile.SENCE_OFFICER, institution=SENCE, regions=(region,), who=who, name=name)
+
+
+def grant(profile: Profile, institution: Party = OTEC, *regions: str) -> ProfileGrant:
+    """One (profile, institution) an account may choose: `grant(Profile.REGIONAL_ADMIN, OTEC, "13")`."""
+    return ProfileGrant(profile, institution.rut, institution.name, tuple(regions))
+
+
+def historic_certificate(
+    of: Course,
+    people: Iterable[Participant] = (),
+    sequence: int = 1,
+    *,
+    issued_at: datetime | None = None,
+    percent: int = 100,
+    annulled_at: datetime | None = None,
+    accepted_by: Principal | None = None,
+) -> Certificate:
+    """A certificate of `of` issued a week after its end (no PDF stored yet), numbered `sequence` in the
+    year of issue, every participant frozen at `percent`; annulled when `annulled_at` is given.
+    Its verification code (12 characters) is made of the sequence and the course code."""
+    issued = issued_at or at(of.end_date + timedelta(days=7), 10)
+    acceptor = accepted_by or principal(institution=of.institution)
+    return Certificate(
+        number=CertificateNumber(issued.year, sequence),
+        institution_rut=of.institution.rut,
+        course_code=of.course_code,
+        issued_at=issued,
+        status=CertificateStatus.ANNULLED if annulled_at else CertificateStatus.VALID,
+        invoice_number="4521",
+        accepted_by_rut=acceptor.rut,
+        accepted_by_name=acceptor.name,
+        participants=tuple(FrozenParticipant(p.rut, p.name, percent) for p in people),
+        verification_code=f"H{sequence:04d}{of.course_code}00000"[:12],
+        annulled_at=annulled_at,
+        course=of,
+    )
+
+
+def annulment_request(
+    of: Certificate,
+    *,
+    status: AnnulmentStatus = AnnulmentStatus.PENDING,
+    reason: str = "Se informó un N° de factura equivocado en el certificado.",
+    requested_at: datetime | None = None,
+    decided_by: Principal | None = None,
+) -> AnnulmentRequest:
+    """The OTEC's request to annul `of` (a certificate built with its course), two days after its issue;
+    decided three days later by `decided_by` (the region's officer by default) unless PENDING."""
+    assert of.course is not None, "the certificate carries its course"
+    asked = requested_at or of.issued_at + timedelta(days=2)
+    decided = status is not AnnulmentStatus.PENDING
+    decider = decided_by or officer(of.course.region_code)
+    return AnnulmentRequest(
+        request_id=uuid.uuid4().hex,
+        course_code=of.course_code,
+        institution_rut=of.institution_rut,
+        certificate_number=of.number,
+        region_code=of.course.region_code,
+        reason=reason,
+        requested_at=asked,
+        requested_by_rut=of.accepted_by_rut,
+        requested_by_name=of.accepted_by_name,
+        status=status,
+        decided_at=asked + timedelta(days=3) if decided else None,
+        decided_by_rut=decider.rut if decided else None,
+        decided_by_name=decider.name if decided else None,
+        decision_comment=("Se aprueba la re-emisión." if status is AnnulmentStatus.APPROVED else "Es correcto.")
+        if decided
+        else None,
+    )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .courses import Course
-from .errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from .courses import Course, course_not_found
+from .errors import InvalidInputError, PermissionDeniedError
 from .rut import Rut
 from .text import literal, padded, trim
+
+PICK_PROFILE = "Seleccione un perfil."
 
 
 class Profile(StrEnum):
@@ -31,7 +33,7 @@ class Profile(StrEnum):
         for profile in cls:
             if text in (profile.value, profile.label):
                 return profile
-        raise InvalidInputError("Seleccione un perfil.", field=field)
+        raise InvalidInputError(PICK_PROFILE, field=field)
 
 
 _PROFILE_LABELS = {
@@ -83,7 +85,7 @@ class Principal:
         """A course outside the chosen institution (or region) does not exist for this person."""
         self.ensure_otec()
         if not self.sees_course(course):
-            raise NotFoundError(f"No se encontró el curso {course.course_code}.")
+            raise course_not_found(course.course_code)
 
     def ensure_manages_course(self, course: Course) -> None:
         """Only administrators change anything; facilitators only look."""

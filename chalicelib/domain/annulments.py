@@ -37,6 +37,9 @@ _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 REASON_PATTERN = text_pattern(MIN_REASON, MAX_REASON)
 COMMENT_PATTERN = text_pattern(0, MAX_COMMENT)
 
+PICK_DECISION = "Elija Aprobar o Rechazar."
+REQUEST_NOT_FOUND = "No se encontró la solicitud."
+REASON_REQUIRED = f"Ingrese el motivo (al menos {MIN_REASON} caracteres)."
 ALREADY_DECIDED = "La solicitud ya fue resuelta; esta acción no cambió nada."
 ALREADY_ANNULLED = "El certificado ya fue anulado."
 OTHER_REGION = "La solicitud corresponde a otra Dirección Regional."
@@ -68,7 +71,7 @@ class Decision(StrEnum):
     def parse(cls, raw: object) -> Decision:
         word = trim(raw).lower() if isinstance(raw, str) else ""
         if word not in DECISION_WORDS:
-            raise InvalidInputError("Elija Aprobar o Rechazar.", field="decision")
+            raise InvalidInputError(PICK_DECISION, field="decision")
         return DECISION_WORDS[word]
 
 
@@ -211,7 +214,7 @@ def oldest_first(requests: Iterable[AnnulmentRequest]) -> list[AnnulmentRequest]
 def parse_request_id(raw: object) -> str:
     text = raw if isinstance(raw, str) else ""
     if not _REQUEST_ID.fullmatch(text):
-        raise NotFoundError("No se encontró la solicitud.")
+        raise NotFoundError(REQUEST_NOT_FOUND)
     return text
 
 
@@ -219,5 +222,5 @@ def request_for_officer(principal: Principal, request: AnnulmentRequest | None) 
     """A request of one of the officer's regions, with the officer acting for that region."""
     officer = officer_of(principal)
     if request is None or request.region_code not in principal.grant.regions:
-        raise NotFoundError("No se encontró la solicitud.")
+        raise NotFoundError(REQUEST_NOT_FOUND)
     return request, replace(officer, region_code=request.region_code)

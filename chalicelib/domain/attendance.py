@@ -1,4 +1,4 @@
-"""The attendance rule behind every percentage (BRIEF.md, "Attendance").
+"""The attendance rule behind every percentage (docs/product.md, "Attendance").
 
 A session runs from the facilitator's start mark to their end mark. A participant's credited time
 in a session is the union of their [entry, exit] intervals clipped to the session, where an entry no

@@ -18,6 +18,7 @@ SIGN_IN_REQUIRED = "Debe ingresar al sistema."
 INVALID_SESSION = "La sesión no es válida; ingrese nuevamente."
 EXPIRED_SESSION = "Su sesión expiró; ingrese nuevamente."
 PROFILE_REQUIRED = "Debe seleccionar un perfil e institución."
+CLAVE_REQUIRED = "La clave es obligatoria."
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class UserAccount:
 def parse_credentials(raw_rut: object, password: object) -> tuple[Rut, str]:
     rut = Rut.parse(raw_rut)
     if not isinstance(password, str) or not password:
-        raise InvalidInputError("La clave es obligatoria.", field="password")
+        raise InvalidInputError(CLAVE_REQUIRED, field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInputError("La clave es demasiado larga.", field="password")
     return rut, password

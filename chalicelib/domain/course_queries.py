@@ -12,11 +12,13 @@ from typing import Generic, TypeVar
 from .access import Principal
 from .attendance import ParticipantAttendance, Session, evaluate_participant
 from .certificates import AnnulmentRequest, Certificate, CertificateState
-from .courses import Course, Participant, Program, parse_course_code, parse_sence_code
-from .errors import InvalidInputError, NotFoundError
+from .courses import Course, Participant, Program, course_not_found, parse_course_code, parse_sence_code
+from .errors import InvalidInputError
 from .text import padded, trim
 
 PAGE_SIZES = (10, 25, 50, 100)
+PICK_PROGRAM = "Elija un programa."
+PICK_CRITERION = "Elija un criterio de búsqueda."
 MAX_PAGE = 100_000
 
 
@@ -76,13 +78,13 @@ def parse_search(params: Mapping[str, str]) -> CourseSearch:
     A date sent is read whatever the criterion (a malformed one is an error, an empty one is no date).
     """
     if not params.get("program"):
-        raise InvalidInputError("Elija un programa.", field="program")
+        raise InvalidInputError(PICK_PROGRAM, field="program")
     program = Program.parse(params.get("program"))
     raw_criterion = params.get("criterion", "")
     try:
         criterion = Criterion(raw_criterion)
     except ValueError:
-        raise InvalidInputError("Elija un criterio de búsqueda.", field="criterion") from None
+        raise InvalidInputError(PICK_CRITERION, field="criterion") from None
     value = trim(params.get("value") or "")
     raw_from, raw_to = params.get("from") or "", params.get("to") or ""
     given_from = parse_day(raw_from, field="from") if raw_from else None
@@ -145,7 +147,7 @@ def visible_courses(principal: Principal, search: CourseSearch, found: Iterable[
 
 def visible_course(principal: Principal, course: Course | None, course_code: str) -> Course:
     if course is None:
-        raise NotFoundError(f"No se encontró el curso {course_code}.")
+        raise course_not_found(course_code)
     principal.ensure_sees_course(course)
     return course
 

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from .certificates import CertificateState
-from .errors import InvalidInputError
+from .errors import InvalidInputError, NotFoundError
 from .rut import Rut
 from .text import padded, trim
 
@@ -97,6 +97,11 @@ class Party:
 
     rut: Rut
     name: str
+
+
+def course_not_found(course_code: str) -> NotFoundError:
+    """A course that does not exist, or not for whoever asks: the same words either way."""
+    return NotFoundError(f"No se encontró el curso {course_code}.")
 
 
 def parse_course_code(raw: object, *, field: str = "course_code") -> str:

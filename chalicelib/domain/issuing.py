@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from itertools import pairwise
 
 from .access import Principal
 from .attendance import Session, evaluate_participant
@@ -34,13 +33,15 @@ from .text import padded, trim
 # tabs and line breaks around it are trimmed.
 INVOICE_PATTERN = padded("[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}")
 _INVOICE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./_-]{0,29}")
+INVOICE_REQUIRED = "Ingrese el N° de factura / Orden de compra."
+ACCEPT_REQUIRED = "Debe aceptar emitir el certificado (accept: true)."
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 
 
 def parse_invoice(raw: object) -> str:
     text = trim(raw) if isinstance(raw, str) else ""
     if not text:
-        raise InvalidInputError("Ingrese el N° de factura / Orden de compra.", field="invoice_number")
+        raise InvalidInputError(INVOICE_REQUIRED, field="invoice_number")
     if not _INVOICE.fullmatch(text):
         raise InvalidInputError(
             "El N° de factura / Orden de compra admite hasta 30 letras, números, espacios, punto, guion o barra.",
@@ -98,15 +99,16 @@ def pre_issue_checks(
                     f"La sesión {session.session_id} del {_hhmm(session.start)} está fuera de las fechas del curso.",
                 )
             )
-    for earlier, later in pairwise(ordered):
-        if later.start < earlier.end:
-            checks.append(
-                PreIssueCheck(
-                    CheckKind.OVERLAPPING_SESSIONS,
-                    f"Las sesiones {earlier.session_id} ({_hhmm(earlier.start)}) y {later.session_id} "
-                    f"({_hhmm(later.start)}) se superponen.",
-                )
+    # Every pair that overlaps, not only neighbours: a long session can cover several after it.
+    overlapping = [(a, b) for i, b in enumerate(ordered) for a in ordered[:i] if b.start < a.end]
+    for earlier, later in overlapping:
+        checks.append(
+            PreIssueCheck(
+                CheckKind.OVERLAPPING_SESSIONS,
+                f"Las sesiones {earlier.session_id} ({_hhmm(earlier.start)}) y {later.session_id} "
+                f"({_hhmm(later.start)}) se superponen.",
             )
+        )
     below = [p for p in frozen if course.is_below_minimum(p.percent)]
     if below:
         checks.append(
@@ -157,7 +159,7 @@ def preview(
 
 def ensure_accepted(accept: object) -> None:
     if accept is not True:
-        raise InvalidInputError("Debe aceptar emitir el certificado (accept: true).", field="accept")
+        raise InvalidInputError(ACCEPT_REQUIRED, field="accept")
 
 
 class CounterConflictError(DomainError):

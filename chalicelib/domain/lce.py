@@ -13,13 +13,14 @@ from typing import Any
 from .attendance import Mark, Session
 from .certificates import ISSUABLE_STATES
 from .clock import CHILE
-from .courses import Course
-from .errors import InvalidInputError, NotFoundError, StateConflictError
+from .courses import Course, course_not_found
+from .errors import InvalidInputError, StateConflictError
 from .rut import Rut
 from .text import SPACES
 
 MAX_MARKS = 2_000
 MAX_FACILITATOR = 200
+FACILITATOR_REQUIRED = f"Indique el nombre del facilitador (hasta {MAX_FACILITATOR} caracteres)."
 SESSION_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 # Marks are accepted while the course can be issued: until then, and again once SENCE approves a re-issue.
@@ -64,7 +65,7 @@ def parse_session(session_id: str, body: Mapping[str, Any]) -> Session:
         )
     facilitator = body.get("facilitator")
     if not isinstance(facilitator, str) or not facilitator.strip(SPACES) or len(facilitator) > MAX_FACILITATOR:
-        raise InvalidInputError("Indique el nombre del facilitador (hasta 200 caracteres).", field="facilitator")
+        raise InvalidInputError(FACILITATOR_REQUIRED, field="facilitator")
     start = parse_moment(body.get("start"), field="start")
     end = parse_moment(body.get("end"), field="end")
     raw_marks = body.get("marks", [])
@@ -124,7 +125,7 @@ def validate_against_course(course: Course, session: Session, enrolled: set[Rut]
 def ensure_open(course: Course | None, institution: Rut, code: str) -> Course:
     """The institution's own course, still receiving marks."""
     if course is None or course.institution.rut != institution:
-        raise NotFoundError(f"No se encontró el curso {code}.")
+        raise course_not_found(code)
     if course.certificate_state not in OPEN_STATES:
         raise StateConflictError(
             f"El curso {code} tiene su certificado {course.certificate_state.label.lower()}; no recibe más marcas."

@@ -13,6 +13,7 @@ RUT_PATTERN = padded("[0-9]{1,3}(?:[. ]?[0-9]{3}){0,2} *-? *[0-9Kk]")
 _FORM = re.compile(RUT_PATTERN)
 _SHAPE = re.compile(r"([0-9]{1,9})([0-9K])")
 _MAX_BODY = 999_999_999
+RUT_REQUIRED = "El RUT es obligatorio."
 
 
 def compute_check_digit(body: int) -> str:
@@ -39,10 +40,10 @@ class Rut:
     def parse(cls, raw: object, *, field: str = "rut") -> Rut:
         """Accept `12.345.678-5`, `12345678-5` or `123456785`; reject a wrong check digit."""
         if not isinstance(raw, str | int) or isinstance(raw, bool):
-            raise InvalidInputError("El RUT es obligatorio.", field=field)
+            raise InvalidInputError(RUT_REQUIRED, field=field)
         typed = str(raw)
         if not trim(typed):
-            raise InvalidInputError("El RUT es obligatorio.", field=field)
+            raise InvalidInputError(RUT_REQUIRED, field=field)
         match = _SHAPE.fullmatch(trim(typed).upper().replace(".", "").replace("-", "").replace(" ", ""))
         if _FORM.fullmatch(typed) is None or match is None:
             raise InvalidInputError("El RUT no tiene un formato válido (ejemplo: 12345678K).", field=field)

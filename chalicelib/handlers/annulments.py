@@ -24,6 +24,9 @@ from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
+DECIDED_TITLE = "Solicitud ya resuelta"
+CHECK_TITLE = "Revise los datos"
+
 
 @bp.route("/api/certificates/{number}/annulment", methods=["POST"])
 @api(ok=schemas.RequestedAnswer, status=201, body=schemas.AnnulmentBody, errors=(403, 404, 409))
@@ -127,7 +130,7 @@ def review_page(token: str) -> Response:
     except PermissionDeniedError as error:
         return _message("No autorizado", error.message, 403)
     if context.request.status is not AnnulmentStatus.PENDING:
-        return _message("Solicitud ya resuelta", f"{ALREADY_DECIDED} {_outcome_text(context.request)}", 409, "info")
+        return _message(DECIDED_TITLE, f"{ALREADY_DECIDED} {_outcome_text(context.request)}", 409, "info")
     return _page("Revisar solicitud de anulación", _review_body(context, token))
 
 
@@ -136,7 +139,7 @@ def review_decide(token: str) -> Response:
     try:
         form = parse_qs(raw_bytes(bp.current_request).decode("utf-8", "replace"), max_num_fields=10)
     except ValueError:
-        return _message("Revise los datos", "El formulario no es válido.", 400)
+        return _message(CHECK_TITLE, "El formulario no es válido.", 400)
     decision, comment = (form.get("decision") or [""])[0], (form.get("comment") or [""])[0]
     try:
         decided = annulments.decide_by_link(bootstrap(), token, decision, comment)
@@ -147,7 +150,7 @@ def review_decide(token: str) -> Response:
     except PermissionDeniedError as error:
         return _message("No autorizado", error.message, 403)
     except StateConflictError:
-        return _message("Solicitud ya resuelta", ALREADY_DECIDED, 409, "info")
+        return _message(DECIDED_TITLE, ALREADY_DECIDED, 409, "info")
     except DomainError as error:
-        return _message("Revise los datos", error.message, 400)
+        return _message(CHECK_TITLE, error.message, 400)
     return _message("Solicitud resuelta", _outcome_text(decided), 200, "ok")

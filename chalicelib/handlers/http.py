@@ -13,9 +13,10 @@ import msgspec
 from chalice.app import ChaliceViewError, Request, Response
 
 from ..bootstrap import bootstrap
-from ..domain.access import Principal
-from ..domain.auth import SIGN_IN_REQUIRED
-from ..domain.course_queries import PAGE_SIZES
+from ..domain.access import PICK_PROFILE, Principal
+from ..domain.annulments import PICK_DECISION, REASON_REQUIRED
+from ..domain.auth import CLAVE_REQUIRED, SIGN_IN_REQUIRED
+from ..domain.course_queries import PAGE_SIZES, PICK_CRITERION, PICK_PROGRAM
 from ..domain.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -25,12 +26,18 @@ from ..domain.errors import (
     PermissionDeniedError,
     StateConflictError,
 )
+from ..domain.issuing import ACCEPT_REQUIRED, INVOICE_REQUIRED
+from ..domain.lce import FACILITATOR_REQUIRED
+from ..domain.rut import RUT_REQUIRED
 from ..services.auth import authenticate
 from ..services.downloads import Download
 from ..telemetry import logger
 from .schemas import to_json
 
 MAX_BODY_BYTES = 64 * 1024
+BAD_REQUEST = "La solicitud no es válida."
+TOO_LARGE = "La solicitud es demasiado grande."
+INTERNAL_ERROR = "Ocurrió un error interno. Intente nuevamente."
 
 _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInputError, 400),
@@ -54,12 +61,12 @@ CHALICE_CODES = {
 }
 
 CHALICE_MESSAGES = {
-    400: "La solicitud no es válida.",
+    400: BAD_REQUEST,
     401: SIGN_IN_REQUIRED,
     403: "No tiene permiso para esta acción.",
     404: "No encontrado.",
     405: "Método no permitido.",
-    413: "La solicitud es demasiado grande.",
+    413: TOO_LARGE,
     415: "El contenido debe ser JSON (Content-Type: application/json).",
 }
 
@@ -125,7 +132,7 @@ def api(**promise: Any) -> Callable[[F], F]:
                 return error_response(status, CHALICE_CODES.get(status, "error"), message)
             except Exception:
                 logger.exception("unhandled error")
-                return error_response(500, "internal_error", "Ocurrió un error interno. Intente nuevamente.")
+                return error_response(500, "internal_error", INTERNAL_ERROR)
 
         wrapper.__dict__["openapi"] = Operation(**promise)
         return wrapper  # type: ignore[return-value]
@@ -140,17 +147,17 @@ def model_response(value: Any, status: int = 200) -> Response:
 
 # Spanish words for what a request body or query left out or sent in the wrong type.
 _MISSING = {
-    "rut": "El RUT es obligatorio.",
-    "password": "La clave es obligatoria.",
-    "profile": "Seleccione un perfil.",
+    "rut": RUT_REQUIRED,
+    "password": CLAVE_REQUIRED,
+    "profile": PICK_PROFILE,
     "institution_rut": "Seleccione una institución.",
-    "program": "Elija un programa.",
-    "criterion": "Elija un criterio de búsqueda.",
-    "invoice_number": "Ingrese el N° de factura / Orden de compra.",
-    "accept": "Debe aceptar emitir el certificado (accept: true).",
-    "reason": "Ingrese el motivo (al menos 10 caracteres).",
-    "decision": "Elija Aprobar o Rechazar.",
-    "facilitator": "Indique el nombre del facilitador (hasta 200 caracteres).",
+    "program": PICK_PROGRAM,
+    "criterion": PICK_CRITERION,
+    "invoice_number": INVOICE_REQUIRED,
+    "accept": ACCEPT_REQUIRED,
+    "reason": REASON_REQUIRED,
+    "decision": PICK_DECISION,
+    "facilitator": FACILITATOR_REQUIRED,
 }
 # ... and for a value of the right kind but out of range.
 _WRONG_VALUE = {
@@ -181,7 +188,7 @@ def _refusal(error: msgspec.ValidationError) -> InvalidInputError:
         field = f"{where}.{name}" if where else name
         return InvalidInputError(_MISSING.get(name, f"Falta el campo {field}."), field=field)
     if not where:
-        return InvalidInputError("La solicitud no es válida.")
+        return InvalidInputError(BAD_REQUEST)
     leaf = where.rsplit(".", 1)[-1]
     if leaf in _WRONG_VALUE:
         return InvalidInputError(_WRONG_VALUE[leaf], field=where)
@@ -218,7 +225,7 @@ def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The body as an object; a clear 400 when it is not one."""
     raw = request.raw_body or b""
     if len(raw) > limit:
-        raise InvalidInputError("La solicitud es demasiado grande.", field="body")
+        raise InvalidInputError(TOO_LARGE, field="body")
     if not raw.strip():
         return {}
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from chalice.app import Request, Response
 
 from ..telemetry import logger
-from .http import CHALICE_CODES, CHALICE_MESSAGES, JSON_HEADERS, request_header
+from .http import CHALICE_CODES, CHALICE_MESSAGES, INTERNAL_ERROR, JSON_HEADERS, request_header
 
 _HEADER = "x-correlation-id"
 
@@ -35,7 +35,7 @@ def _as_error_shape(response: Response) -> Response:
     if isinstance(body, dict) and "Code" in body and "error" not in body:
         status = response.status_code
         code = CHALICE_CODES.get(status, "internal_error" if status >= 500 else "error")
-        message = CHALICE_MESSAGES.get(status, "Ocurrió un error interno. Intente nuevamente.")
+        message = CHALICE_MESSAGES.get(status, INTERNAL_ERROR)
         response.body = {"error": {"code": code, "message": message}}
         response.headers = {**(response.headers or {}), **JSON_HEADERS}
     return response

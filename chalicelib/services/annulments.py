@@ -24,8 +24,8 @@ from ..domain.annulments import (
 )
 from ..domain.audit import AuditEntry, course_subject
 from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, Certificate, CertificateNumber
-from ..domain.courses import Course
-from ..domain.errors import AuthenticationError, ExpiredCredentialsError, NotFoundError
+from ..domain.courses import Course, course_not_found
+from ..domain.errors import AuthenticationError, ExpiredCredentialsError
 from ..domain.issuing import visible_certificate
 from ..domain.notifications import DECIDED, REQUESTED, event_for
 from .ports import Ports
@@ -51,7 +51,7 @@ def request_annulment(ports: Ports, principal: Principal, raw_number: str, raw_r
     certificate = visible_certificate(principal, ports.certificates.get(principal.institution_rut, number), number)
     course = ports.courses.get(certificate.course_code)
     if course is None:
-        raise NotFoundError(f"No se encontró el curso {certificate.course_code}.")
+        raise course_not_found(certificate.course_code)
     request, move = new_request(principal, certificate, course, reason, ports.clock.now())
     audit = AuditEntry(
         course_subject(course.course_code),

@@ -37,6 +37,11 @@ from .dynamo import cancellation_codes, condition_failed, iso, transaction_conne
 from .models import AnnulmentModel, CertificateModel, CounterModel, CourseModel, LoginAttemptModel
 from .sessions import session_item
 
+# Where the course's update is among an issue's items as PynamoDB sends them (and as the cancellation
+# reasons come back): it sends a transaction's puts before its updates, whatever the order they were
+# added in, so an issue is [certificate, audit entry, counter, course].
+_ISSUE_COURSE_POSITION = 3
+
 
 def _in_states(states: frozenset[CertificateState]) -> Any:
     return CourseModel.certificate_state.is_in(*sorted(state.value for state in states))
@@ -83,7 +88,7 @@ class TransactionWriter:
                 transaction.save(audit_item(audit))
         except TransactWriteError as error:
             codes = cancellation_codes(error)
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            if len(codes) > _ISSUE_COURSE_POSITION and codes[_ISSUE_COURSE_POSITION] == "ConditionalCheckFailed":
                 raise CourseChangedError("El curso cambió; se vuelve a leer.") from None
             if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in codes) or not codes:
                 # Many issues of one institution at once: spread the retries out.

@@ -26,6 +26,13 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request,
 from devtools.local_stack import LOCAL_ENV, free_port, start_moto, stop, wait_for_http
 from tests.e2e.api import PASSWORD
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzz runs last: as an officer, schemathesis follows the inbox to real requests and decides
+    them, and the journeys rely on the demo data as `make run` loads it."""
+    items.sort(key=lambda item: item.path.name == "test_api_fuzz.py")
+
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GCA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 JSON = {"Content-Type": "application/json"}
+# Every account the integration tests seed logs in with it (conftest.Seed.account).
+PASSWORD = "clave-de-prueba-2017"
 
 
 def post(client: Any, path: str, body: Any, token: str | None = None) -> Any:
@@ -22,7 +24,7 @@ def get(client: Any, path: str, token: str | None = None, **headers: str) -> Any
     return client.http.get(path, headers=headers)
 
 
-def login(client: Any, rut: str, password: str = "demo1234") -> Any:
+def login(client: Any, rut: str, password: str = PASSWORD) -> Any:
     return post(client, "/api/auth/login", {"rut": rut, "password": password})
 
 

@@ -4,19 +4,76 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
 
 from chalicelib.config import get_settings
+from chalicelib.domain.access import Profile
+from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
-from tests.integration.api import get, post, session_token
+from tests.builders import (
+    ADMIN_RUT,
+    OFFICER_RUT,
+    OTEC,
+    SENCE,
+    annulment_request,
+    course,
+    grant,
+    historic_certificate,
+    participant,
+    rut,
+)
+from tests.integration.api import get, post
 
-SOFOFA = "75.998.240-1"
-SENCE = "61.531.000-K"
 YEAR = datetime.now(UTC).astimezone(CHILE).year
 OFFICER_EMAIL = "dr.metropolitana@sence.example"
+FACILITATOR_RUT = rut(13131313)
+VALPARAISO_OFFICER_RUT = rut(15151515)
+REJECTED = "5115260"  # Pendiente de Validación, region 13: its request is rejected from the inbox
+WAITING = "5116004"  # Pendiente de Validación, region 13: its request waits for the officer of region 13
+# Pending courses of Sofofa in region 13, one for each test that issues and asks to annul.
+TWICE, POISONED, TAMPERED, REFUSED = "5117001", "5117002", "5117003", "5117004"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(
+        ADMIN_RUT,
+        "KARIN LAURINA SUÁREZ OSORIO",
+        grant(Profile.NATIONAL_ADMIN, OTEC),
+        email="karin.suarez@sofofa.example",
+    )
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+    seed.account(
+        OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"), email=OFFICER_EMAIL
+    )
+    seed.account(
+        VALPARAISO_OFFICER_RUT,
+        "JORGE ANDRÉS VALDIVIA PEÑA",
+        grant(Profile.SENCE_OFFICER, SENCE, "05"),
+        email="dr.valparaiso@sence.example",
+    )
+    for code in ("5115263", TWICE, POISONED, TAMPERED, REFUSED):
+        pending = course(code, sence_code=f"12377{code[2:]}", start=date(2017, 1, 2), end=date(2017, 3, 30))
+        seed.course(pending, [participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")])
+    for sequence, (code, start) in enumerate(((REJECTED, date(2017, 1, 2)), (WAITING, date(2017, 4, 3))), start=1):
+        requested = course(
+            code,
+            sence_code=f"12377{code[2:]}",
+            start=start,
+            end=start + timedelta(days=30),
+            state=CertificateState.ANNULMENT_REQUESTED,
+        )
+        people = [participant(requested, 15303444, "CINTHYA BAIN RAMIREZ")]
+        seed.course(requested, people)
+        seed.annulment(annulment_request(seed.certificate(historic_certificate(requested, people, sequence))))
+
+
+@pytest.fixture(scope="module")
+def admin(world, sign_in):
+    return sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
 
 
 def _sent_emails():
@@ -57,16 +114,6 @@ def _link_from(email) -> str:
     return match.group(1).split("127.0.0.1:8000", 1)[-1]
 
 
-@pytest.fixture(scope="module")
-def admin(local_stack):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
-
-
 def test_request_approve_reissue_and_the_old_link_is_spent(client, admin):
     number = _issue(client, admin)
     _queued_bodies()
@@ -98,10 +145,10 @@ def test_request_approve_reissue_and_the_old_link_is_spent(client, admin):
     )
     assert decided.status_code == 200
     assert "aprobada" in decided.body.decode()
-    course = get(client, "/api/courses/5115263", admin).json_body
-    assert course["certificate_state"] == "REISSUE_APPROVED"
-    assert [a["status"] for a in course["annulments"]] == ["APPROVED"]
-    assert course["annulments"][0]["decided_by"]["name"] == "ALEJANDRA SOLEDAD ROJAS MUÑOZ"
+    detail = get(client, "/api/courses/5115263", admin).json_body
+    assert detail["certificate_state"] == "REISSUE_APPROVED"
+    assert [a["status"] for a in detail["annulments"]] == ["APPROVED"]
+    assert detail["annulments"][0]["decided_by"]["name"] == "ALEJANDRA SOLEDAD ROJAS MUÑOZ"
 
     code = get(client, f"/api/certificates/{number}", admin).json_body["verification_code"]
     assert get(client, f"/api/verify/{number}?code={code}").json_body["status"] == "annulled"
@@ -126,28 +173,28 @@ def test_request_approve_reissue_and_the_old_link_is_spent(client, admin):
     assert get(client, "/api/courses/5115263", admin).json_body["certificate_state"] == "ISSUED"
 
 
-def test_reject_keeps_the_certificate_valid_and_the_course_cannot_be_issued_again(client, admin):
-    course = "5115260"  # Pendiente de Validación in the demo data, region 13
-    officer = session_token(client, "141414143", "SENCE_OFFICER", SENCE)
+def test_reject_keeps_the_certificate_valid_and_the_course_cannot_be_issued_again(client, admin, sign_in):
+    officer = sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
     pending = get(client, "/api/annulments", officer).json_body["items"]
-    request = next(r for r in pending if r["course_code"] == course)
+    request = next(r for r in pending if r["course_code"] == REJECTED)
 
     decision = post(client, f"/api/annulments/{request['request_id']}/decision", {"decision": "reject"}, officer)
 
     assert decision.status_code == 200, decision.json_body
-    detail = get(client, f"/api/courses/{course}", admin).json_body
+    detail = get(client, f"/api/courses/{REJECTED}", admin).json_body
     assert detail["certificate_state"] == "ANNULMENT_REJECTED"
     assert detail["current_certificate"]["status"] == "VALID"
-    again = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "1", "accept": True}, admin)
+    again = post(client, f"/api/courses/{REJECTED}/certificate", {"invoice_number": "1", "accept": True}, admin)
     assert again.status_code == 409
     second = post(client, f"/api/annulments/{request['request_id']}/decision", {"decision": "approve"}, officer)
     assert second.status_code == 409
 
 
-def test_an_officer_of_another_region_cannot_decide(client):
-    metro = session_token(client, "141414143", "SENCE_OFFICER", SENCE)
-    valparaiso = session_token(client, "151515150", "SENCE_OFFICER", SENCE)
+def test_an_officer_of_another_region_cannot_decide(client, sign_in):
+    metro = sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
+    valparaiso = sign_in(VALPARAISO_OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
     request = get(client, "/api/annulments", metro).json_body["items"][0]
+    assert request["course_code"] == WAITING
 
     assert request["request_id"] not in {
         r["request_id"] for r in get(client, "/api/annulments", valparaiso).json_body["items"]
@@ -161,7 +208,7 @@ def test_only_officers_use_the_inbox(client, admin):
 
 
 def test_a_message_delivered_twice_sends_one_email(client, admin):
-    number = _issue(client, admin, course=_pending_sofofa_course(client, admin))
+    number = _issue(client, admin, course=TWICE)
     _queued_bodies()
     post(client, f"/api/certificates/{number}/annulment", {"reason": "Participante duplicado en el curso."}, admin)
     bodies = _queued_bodies()
@@ -174,7 +221,7 @@ def test_a_message_delivered_twice_sends_one_email(client, admin):
 
 
 def test_a_poisoned_record_is_the_only_failure_of_its_batch(client, admin):
-    number = _issue(client, admin, course=_pending_sofofa_course(client, admin))
+    number = _issue(client, admin, course=POISONED)
     _queued_bodies()
     post(client, f"/api/certificates/{number}/annulment", {"reason": "Horas mal informadas en el curso."}, admin)
     good = _queued_bodies()
@@ -189,7 +236,7 @@ def test_a_poisoned_record_is_the_only_failure_of_its_batch(client, admin):
 
 
 def test_a_tampered_or_expired_link_changes_nothing(client, admin, clock):
-    number = _issue(client, admin, course=_pending_sofofa_course(client, admin))
+    number = _issue(client, admin, course=TAMPERED)
     _queued_bodies()
     post(client, f"/api/certificates/{number}/annulment", {"reason": "Empresa equivocada en el curso."}, admin)
     before = len(_sent_emails())
@@ -217,18 +264,12 @@ def test_a_tampered_or_expired_link_changes_nothing(client, admin, clock):
     assert CourseRepository().get(course_code).certificate_state.value == "ANNULMENT_REQUESTED"
 
 
-def test_the_request_needs_a_reason_and_an_administrator(client, admin):
-    number = _issue(client, admin, course=_pending_sofofa_course(client, admin))
-    facilitator = session_token(client, "131313136", "FACILITATOR", SOFOFA)
+def test_the_request_needs_a_reason_and_an_administrator(client, admin, sign_in):
+    number = _issue(client, admin, course=REFUSED)
+    facilitator = sign_in(FACILITATOR_RUT, Profile.FACILITATOR, OTEC)
 
     assert post(client, f"/api/certificates/{number}/annulment", {"reason": ""}, admin).status_code == 400
     assert post(client, f"/api/certificates/{number}/annulment", {"reason": "corto"}, admin).status_code == 400
     refused = post(client, f"/api/certificates/{number}/annulment", {"reason": "Un motivo suficiente."}, facilitator)
     assert refused.status_code == 403
     assert get(client, f"/api/certificates/{number}", admin).json_body["state"] == "ISSUED"
-
-
-def _pending_sofofa_course(client, admin) -> str:
-    query = "program=impulsa_personas&criterion=state&value=PENDING&page_size=100"
-    items = get(client, f"/api/courses?{query}", admin).json_body["items"]
-    return next(c["course_code"] for c in items if c["course_code"] != "5115263")

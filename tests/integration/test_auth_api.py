@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import boto3
+import pytest
 
 from chalicelib.config import get_settings
-from tests.integration.api import get, login, post, session_token
+from chalicelib.domain.access import Profile
+from tests.builders import ADMIN_RUT, OFFICER_RUT, OTEC, OTHER_OTEC, SENCE, grant, rut
+from tests.integration.api import PASSWORD, get, login, post, session_token
 
 SOFOFA = "75.998.240-1"
 AUSTRAL = "76.123.456-0"
+FACILITATOR_RUT = rut(13131313)  # 13.131.313-6
+LOCKED_RUT = rut(15151515)  # 15.151.515-0, locked out by its own test
+RESET_RUT = rut(16161616)  # 16.161.616-8, counts reset by its own test
+ACCOUNTS = 5
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(
+        ADMIN_RUT,
+        "KARIN LAURINA SUÁREZ OSORIO",
+        grant(Profile.NATIONAL_ADMIN, OTEC),
+        grant(Profile.FACILITATOR, OTHER_OTEC),
+    )
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+    seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
+    seed.account(LOCKED_RUT, "JORGE ANDRÉS VALDIVIA PEÑA", grant(Profile.SENCE_OFFICER, SENCE, "05"))
+    seed.account(RESET_RUT, "PAULA ANDREA CÁCERES NÚÑEZ", grant(Profile.SENCE_OFFICER, SENCE, "08"))
 
 
 def test_karin_has_two_profiles_in_two_institutions(client):
@@ -59,7 +84,7 @@ def test_the_login_token_alone_does_not_open_the_api(client):
 
 def test_unknown_rut_and_wrong_password_get_the_same_answer(client):
     wrong = login(client, "13.131.313-6", "not-the-password")
-    unknown = login(client, "12.345.678-5", "demo1234")
+    unknown = login(client, "12.345.678-5", PASSWORD)
 
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json_body == unknown.json_body
@@ -71,7 +96,7 @@ def test_five_failures_in_a_row_lock_the_rut_for_fifteen_minutes(client, clock):
     rut = "15151515-0"
     statuses = [login(client, rut, f"wrong-{attempt}").status_code for attempt in range(5)]
 
-    refused = login(client, rut, "demo1234")
+    refused = login(client, rut, PASSWORD)
 
     assert statuses == [401, 401, 401, 401, 429]
     assert refused.status_code == 429
@@ -106,10 +131,10 @@ def test_passwords_are_stored_as_scrypt_hashes_never_in_clear(client):
 
     items = table.scan()["Items"]
 
-    assert len(items) >= 4
+    assert len(items) == ACCOUNTS
     for item in items:
         assert item["password_hash"].startswith("scrypt$")
-        assert "demo1234" not in str(item)
+        assert PASSWORD not in str(item)
 
 
 def test_session_tokens_expire(client, clock):
@@ -128,6 +153,7 @@ def test_a_tampered_token_is_refused(client):
     version, kid, payload, signature = token.split(".")
     forged = ".".join((version, kid, payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB"), signature))
 
+    assert get(client, "/api/auth/me", token).status_code == 200
     assert get(client, "/api/auth/me", forged).status_code == 401
     assert get(client, "/api/auth/me", "not-a-token").status_code == 401
     assert get(client, "/api/auth/me").status_code == 401
@@ -178,17 +204,39 @@ def test_openapi_describes_every_api_route(client):
     assert undocumented == set()
 
 
-def test_no_password_or_token_reaches_the_logs(client, capsys, caplog):
+@contextmanager
+def _log_records() -> Iterator[list[str]]:
+    """Every record logged meanwhile, by any logger, as its handlers would format it (caplog's job,
+    without depending on pytest's logging plugin)."""
+    written: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            written.append(self.format(record) + repr(record.__dict__))
+
+    keep = Keep(level=logging.DEBUG)
+    loggers = [logging.getLogger(), logging.getLogger("gca")]
+    for each in loggers:
+        each.addHandler(keep)
+    try:
+        yield written
+    finally:
+        for each in loggers:
+            each.removeHandler(keep)
+
+
+def test_no_password_or_token_reaches_the_logs(client, capsys):
     secret = "Clave-Secreta-Que-No-Debe-Verse-123"
-    login(client, "111111111", secret)
-    response = login(client, "111111111")
-    token = response.json_body["token"]
-    get(client, "/api/auth/me", token)
-    post(client, "/api/auth/profile", {"profile": "NATIONAL_ADMIN", "institution_rut": SOFOFA}, token)
+    with _log_records() as records:
+        login(client, "111111111", secret)
+        response = login(client, "111111111")
+        token = response.json_body["token"]
+        get(client, "/api/auth/me", token)
+        post(client, "/api/auth/profile", {"profile": "NATIONAL_ADMIN", "institution_rut": SOFOFA}, token)
 
     written = capsys.readouterr()
-    logged = written.out + written.err + caplog.text
+    logged = written.out + written.err + "\n".join(records)
     assert '"path"' in logged or "request" in logged  # the request log is there…
     assert secret not in logged  # …but never the password
-    assert "demo1234" not in logged
+    assert PASSWORD not in logged
     assert token not in logged

@@ -7,20 +7,31 @@ A route added to the app without a row here fails `test_every_api_route_has_a_ru
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.config import get_token_keys
+from chalicelib.domain.access import Profile
 from chalicelib.domain.certificates import CertificateState
+from chalicelib.domain.exports import export_key
 from chalicelib.security.tokens import TokenSigner
-from chalicelib.storage.annulments import AnnulmentRepository
-from chalicelib.storage.certificates import CertificateRepository
-from chalicelib.storage.courses import CourseRepository
-from tests.integration.api import session_token
+from tests.builders import (
+    ADMIN_RUT,
+    OFFICER_RUT,
+    OTEC,
+    OTHER_OTEC,
+    SENCE,
+    annulment_request,
+    course,
+    grant,
+    historic_certificate,
+    participant,
+    rut,
+)
 
 SOFOFA = "75.998.240-1"
-SENCE = "61.531.000-K"
 CALLERS = (
     "national_admin",
     "regional_admin_other_region",
@@ -103,29 +114,46 @@ def test_every_api_route_has_a_rule():
     assert routes - covered == set()
 
 
+REGIONAL_RUT = rut(22222222)
+FACILITATOR_RUT = rut(13131313)
+VALPARAISO_OFFICER_RUT = rut(15151515)
+OTHER_ADMIN_RUT = rut(17171717)
+EXPORT_DAY = date(2017, 1, 5)
+
+
 @pytest.fixture(scope="module")
-def world(local_stack):
-    """Targets in Sofofa's Región de Valparaíso, outside the regional administrator's Metropolitana."""
-    from chalice.test import Client
+def world(seed, sign_in):
+    """Targets in Sofofa's Región de Valparaíso, outside the regional administrator's Metropolitana; a
+    request waiting in the Metropolitana's inbox and an export of the Metropolitana."""
+    seed.account(ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", grant(Profile.NATIONAL_ADMIN, OTEC))
+    seed.account(REGIONAL_RUT, "GABRIELA MARÍA DEL PILAR FAJARDO CUEVAS", grant(Profile.REGIONAL_ADMIN, OTEC, "13"))
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+    seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
+    seed.account(VALPARAISO_OFFICER_RUT, "JORGE ANDRÉS VALDIVIA PEÑA", grant(Profile.SENCE_OFFICER, SENCE, "05"))
+    seed.account(OTHER_ADMIN_RUT, "CRISTIÁN IGNACIO MUÑOZ SOTO", grant(Profile.NATIONAL_ADMIN, OTHER_OTEC))
 
-    from app import app
+    issued = course(
+        "5116003", start=date(2016, 2, 15), end=date(2016, 3, 16), region="05", state=CertificateState.ISSUED
+    )
+    enrolled = participant(issued, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")
+    seed.course(issued, [enrolled])
+    certificate = seed.certificate(historic_certificate(issued, [enrolled]))
+    pending = seed.course(course("5116001", start=date(2016, 12, 1), end=date(2017, 2, 28), region="05"))
+    requested = course(
+        "5115260", start=date(2016, 1, 2), end=date(2017, 3, 17), state=CertificateState.ANNULMENT_REQUESTED
+    )
+    seed.course(requested)
+    request = seed.annulment(annulment_request(seed.certificate(historic_certificate(requested))))
+    bootstrap().documents.put_bytes(export_key("13", EXPORT_DAY), b"x", "application/octet-stream")
 
-    courses = [CourseRepository().get(str(5116001 + i)) for i in range(60)]
-    valparaiso = [c for c in courses if c and c.institution.rut.compact() == "759982401" and c.region_code == "05"]
-    issued = next(c for c in valparaiso if c.certificate_state is CertificateState.ISSUED)
-    pending = next(c for c in valparaiso if c.certificate_state is CertificateState.PENDING)
-    certificate = CertificateRepository().list_for_course(issued.course_code)[0]
-    request = AnnulmentRepository().list_pending_for_region("13")[0]
-    rut = CourseRepository().participants(issued.course_code)[0].rut.compact()
-    with Client(app) as client:
-        tokens = {
-            "national_admin": session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA),
-            "regional_admin_other_region": session_token(client, "222222222", "REGIONAL_ADMIN", SOFOFA),
-            "facilitator": session_token(client, "131313136", "FACILITATOR", SOFOFA),
-            "sence_officer": session_token(client, "141414143", "SENCE_OFFICER", SENCE),
-            "officer_other_region": session_token(client, "151515150", "SENCE_OFFICER", SENCE),
-            "other_institution": session_token(client, "171717175", "NATIONAL_ADMIN", "76.123.456-0"),
-        }
+    tokens = {
+        "national_admin": sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC),
+        "regional_admin_other_region": sign_in(REGIONAL_RUT, Profile.REGIONAL_ADMIN, OTEC),
+        "facilitator": sign_in(FACILITATOR_RUT, Profile.FACILITATOR, OTEC),
+        "sence_officer": sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE),
+        "officer_other_region": sign_in(VALPARAISO_OFFICER_RUT, Profile.SENCE_OFFICER, SENCE),
+        "other_institution": sign_in(OTHER_ADMIN_RUT, Profile.NATIONAL_ADMIN, OTHER_OTEC),
+    }
     signer = TokenSigner(get_token_keys())
     claims = {
         "stage": "session",
@@ -140,17 +168,13 @@ def world(local_stack):
     good = tokens["national_admin"]
     tokens["tampered_token"] = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
     tokens["no_token"] = ""
-    from chalicelib.bootstrap import bootstrap
-    from chalicelib.domain.exports import export_key
-
-    bootstrap().documents.put_bytes(export_key("13", datetime(2017, 1, 5).date()), b"x", "application/octet-stream")
     values = {
         "course_code": pending.course_code,
-        "rut": rut,
+        "rut": enrolled.rut.compact(),
         "number": str(certificate.number),
         "request_id": request.request_id,
         "region_code": "13",
-        "day": "2017-01-05",
+        "day": EXPORT_DAY.isoformat(),
         "session_id": "MATRIZ-1",
     }
     return tokens, values, issued.course_code, certificate
@@ -209,3 +233,19 @@ def test_matrix(client, world, caller):
         got[f"{method} {template}"] = _verdict(response.status_code)
     expected = {f"{method} {template}": rule[caller] for method, template, rule in MATRIX}
     assert got == expected
+
+
+def test_the_lce_route_lets_its_machine_key_in(client, world, seed):
+    """The 401s above come from the missing machine key, not from a route closed to everyone: with the
+    key, the push reaches the course (created, or refused by its state once the matrix issued it)."""
+    _tokens, values, _issued, _certificate = world
+    body = {"facilitator": "X", "start": "2017-01-02T09:00:00-03:00", "end": "2017-01-02T10:00:00-03:00", "marks": []}
+    path = f"/api/lce/courses/{values['course_code']}/sessions/MATRIZ-KEY"
+
+    without = client.http.put(path, headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    keyed = client.http.put(
+        path, headers={"Content-Type": "application/json", "X-Api-Key": seed.api_key(OTEC)}, body=json.dumps(body)
+    )
+
+    assert without.status_code == 401
+    assert keyed.status_code in (201, 409), keyed.json_body

@@ -7,32 +7,96 @@ import json
 import re
 import threading
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
 
+from chalicelib.domain.access import Profile
+from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
+from chalicelib.domain.courses import Party
 from chalicelib.storage.certificates import CertificateRepository
 from chalicelib.storage.courses import CourseRepository
-from tests.integration.api import get, post, session_token
+from tests.builders import (
+    ADMIN_RUT,
+    OTEC,
+    OTHER_OTEC,
+    at,
+    course,
+    full_session,
+    grant,
+    historic_certificate,
+    participant,
+    rut,
+    session,
+)
+from tests.integration.api import get, post
 
 SOFOFA = "75.998.240-1"
 YEAR = datetime.now(UTC).astimezone(CHILE).year
+FACILITATOR_RUT = rut(13131313)
+ANNULLED = "5115001"  # its certificate annulled, approved for re-issue; an entry without exit, overlapping sessions
+HISTORIC = "5115260"  # issued before this system: no PDF stored
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(
+        ADMIN_RUT,
+        "KARIN LAURINA SUÁREZ OSORIO",
+        grant(Profile.NATIONAL_ADMIN, OTEC),
+        grant(Profile.FACILITATOR, OTHER_OTEC),
+    )
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+
+    pending = course("5115263", hours=70, start=date(2017, 1, 2), end=date(2017, 3, 30))
+    people = [
+        participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA"),
+        participant(pending, 15303444, "CINTHYA BAIN RAMIREZ"),
+    ]
+    seed.course(pending, people, [full_session("LCE-1", at(date(2017, 1, 9), 9), 4, people)])
+
+    annulled = course(
+        ANNULLED,
+        name="OPERACIÓN DE CARGA AÉREA",
+        sence_code="1237745001",
+        start=date(2016, 11, 13),
+        end=date(2016, 12, 25),
+        state=CertificateState.REISSUE_APPROVED,
+    )
+    rigoberto = participant(annulled, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")
+    day = date(2016, 11, 15)
+    seed.course(
+        annulled,
+        [rigoberto],
+        [
+            full_session("LCE-A-1", at(day, 9), 4, [rigoberto]),
+            session("LCE-A-2", at(day, 11), 2, [(rigoberto.rut, at(day, 11, 5), None)]),  # overlaps the first
+        ],
+    )
+    seed.certificate(historic_certificate(annulled, [rigoberto], 1, percent=50, annulled_at=at(date(2017, 1, 20), 12)))
+
+    historic = course(
+        HISTORIC,
+        name="PROTOCOLOS EN SERVICIO DE ALIMENTACION",
+        sence_code="1234741232",
+        start=date(2016, 1, 2),
+        end=date(2017, 3, 17),
+        state=CertificateState.ISSUED,
+    )
+    enrolled = [participant(historic, 12345678, "PATRICIA ELENA MORALES FUENTES")]
+    seed.course(historic, enrolled)
+    seed.certificate(historic_certificate(historic, enrolled, 2, percent=90))
+    return {"lce_key": seed.api_key(OTEC)}
 
 
 @pytest.fixture(scope="module")
-def tokens(local_stack):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield {
-            "admin": session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA),
-            "facilitator": session_token(client, "131313136", "FACILITATOR", SOFOFA),
-            "regional": session_token(client, "222222222", "REGIONAL_ADMIN", SOFOFA),
-        }
+def tokens(world, sign_in):
+    return {
+        "admin": sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC),
+        "facilitator": sign_in(FACILITATOR_RUT, Profile.FACILITATOR, OTEC),
+    }
 
 
 def _download(client, token, path):
@@ -63,12 +127,14 @@ def test_preview_shows_every_field_and_the_checks(client, tokens):
     assert body["acceptor"] == {"rut": "11.111.111-1", "name": "KARIN LAURINA SUÁREZ OSORIO"}
 
 
-def test_preview_of_the_manual_course_warns_about_the_entry_without_exit(client, tokens):
-    body = post(client, "/api/courses/5115001/certificate/preview", {"invoice_number": "9"}, tokens["admin"]).json_body
+def test_preview_of_a_reissue_warns_about_the_entry_without_exit_and_the_overlap(client, tokens):
+    body = post(
+        client, f"/api/courses/{ANNULLED}/certificate/preview", {"invoice_number": "9"}, tokens["admin"]
+    ).json_body
 
     kinds = [check["kind"] for check in body["checks"]]
     assert "entry_without_exit" in kinds
-    assert "overlapping_sessions" in kinds  # the manual's first two sessions overlap
+    assert "overlapping_sessions" in kinds  # its two sessions overlap
 
 
 @pytest.mark.parametrize("invoice", ["", "   ", "=CMD()", "x" * 31, None])
@@ -125,9 +191,9 @@ def test_issue_5115263_then_a_second_accept_is_409_and_the_pdf_says_it_all(clien
     assert "1237740585" in text
     assert "IMPUTADA EN FORMA TOTAL O PARCIAL A IMPULSA PERSONAS" in text
     assert code in text
-    for participant in detail["participants"]:
-        assert participant["rut"] in text
-        assert f"{participant['percent']} %" in text
+    for participant_row in detail["participants"]:
+        assert participant_row["rut"] in text
+        assert f"{participant_row['percent']} %" in text
     metadata = PdfReader(io.BytesIO(pdf)).metadata
     assert number in metadata.title
     assert metadata.author == "Fundación de Capacitación Sofofa"
@@ -152,13 +218,11 @@ def test_issue_5115263_then_a_second_accept_is_409_and_the_pdf_says_it_all(clien
     assert "Certificado válido" in page.body.decode()
 
 
-def test_the_issued_course_refuses_further_lce_marks(client):
-    from devtools.demo_data import DEMO_LCE_KEYS
-
+def test_the_issued_course_refuses_further_lce_marks(client, world):
     body = {"facilitator": "X", "start": "2017-03-01T09:00:00-03:00", "end": "2017-03-01T10:00:00-03:00", "marks": []}
     response = client.http.put(
         "/api/lce/courses/5115263/sessions/AFTER",
-        headers={"Content-Type": "application/json", "X-Api-Key": DEMO_LCE_KEYS[SOFOFA]},
+        headers={"Content-Type": "application/json", "X-Api-Key": world["lce_key"]},
         body=json.dumps(body),
     )
 
@@ -178,28 +242,31 @@ def test_verification_says_not_found_alike_for_wrong_code_and_unknown_number(cli
     assert "<script>" not in page.body.decode()
 
 
-def test_certificates_of_another_institution_do_not_exist(client):
-    austral = session_token(client, "111111111", "FACILITATOR", "76.123.456-0")
+def test_certificates_of_another_institution_do_not_exist(client, sign_in, tokens):
+    austral = sign_in(ADMIN_RUT, Profile.FACILITATOR, OTHER_OTEC)
+    historic = str(CertificateRepository().list_for_course(HISTORIC)[0].number)
 
-    assert get(client, f"/api/certificates/1-{YEAR}", austral).status_code == 404
-    assert get(client, f"/api/certificates/1-{YEAR}/pdf", austral).status_code == 404
+    assert get(client, f"/api/certificates/{historic}", tokens["admin"]).status_code == 200
+    for number in (f"1-{YEAR}", historic):
+        assert get(client, f"/api/certificates/{number}", austral).status_code == 404
+        assert get(client, f"/api/certificates/{number}/pdf", austral).status_code == 404
 
 
 def test_a_historic_certificate_without_stored_pdf_is_rendered_on_download(client, tokens):
     repo = CertificateRepository()
-    certificate = repo.list_for_course("5115260")[0]
+    certificate = repo.list_for_course(HISTORIC)[0]
     assert certificate.pdf_key is None
 
     pdf = _download(client, tokens["admin"], f"/api/certificates/{certificate.number}/pdf")
 
     assert f"Certificado N° {certificate.number}" in _text(pdf)
-    stored = repo.list_for_course("5115260")[0]
+    stored = repo.list_for_course(HISTORIC)[0]
     assert stored.pdf_key is not None
     assert stored.pdf_sha256 is not None
 
 
 def test_an_annulled_certificate_downloads_marked_annulled(client, tokens):
-    certificate = CertificateRepository().list_for_course("5115001")[0]
+    certificate = CertificateRepository().list_for_course(ANNULLED)[0]
     assert certificate.status.value == "ANNULLED"
 
     text = _text(_download(client, tokens["admin"], f"/api/certificates/{certificate.number}/pdf"))
@@ -215,9 +282,8 @@ def test_an_annulled_certificate_downloads_marked_annulled(client, tokens):
 def _issue_in_threads(calls):
     """Run the acceptance use case from many threads at once, as many Lambda containers would."""
     from chalicelib.bootstrap import bootstrap
-    from chalicelib.domain.access import Principal, Profile, ProfileGrant
+    from chalicelib.domain.access import Principal, ProfileGrant
     from chalicelib.domain.errors import StateConflictError
-    from chalicelib.domain.rut import Rut
     from chalicelib.services.certificates import issue_certificate
 
     barrier = threading.Barrier(len(calls))
@@ -225,9 +291,7 @@ def _issue_in_threads(calls):
 
     def run(index, institution, code):
         principal = Principal(
-            Rut.parse("11.111.111-1"),
-            "KARIN LAURINA SUÁREZ OSORIO",
-            ProfileGrant(Profile.NATIONAL_ADMIN, institution, "OTEC"),
+            ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", ProfileGrant(Profile.NATIONAL_ADMIN, institution, "OTEC")
         )
         barrier.wait()
         try:
@@ -252,25 +316,22 @@ def _pending_courses(count, first_code, institution):
 def test_twenty_simultaneous_accepts_give_one_certificate(local_stack):
     from chalicelib.domain.certificates import Certificate
     from chalicelib.domain.errors import StateConflictError
-    from devtools.demo_data import AUSTRAL
 
-    course = _pending_courses(1, 7100000, AUSTRAL)[0]
+    pending = _pending_courses(1, 7100000, OTHER_OTEC)[0]
 
-    outcomes = _issue_in_threads([(AUSTRAL.rut, course.course_code)] * 20)
+    outcomes = _issue_in_threads([(OTHER_OTEC.rut, pending.course_code)] * 20)
 
     issued = [o for o in outcomes if isinstance(o, Certificate)]
     refused = [o for o in outcomes if isinstance(o, StateConflictError)]
     assert len(issued) == 1
     assert len(refused) == 19
-    assert len(CertificateRepository().list_for_course(course.course_code)) == 1
+    assert len(CertificateRepository().list_for_course(pending.course_code)) == 1
 
 
 def test_fifty_accepts_across_fifty_courses_number_one_to_fifty(local_stack):
     from chalicelib.domain.certificates import Certificate
-    from chalicelib.domain.courses import Party
-    from chalicelib.domain.rut import Rut
 
-    institution = Party(Rut.parse("78.901.234-" + _dv(78901234)), "OTEC Concurrencia Limitada")
+    institution = Party(rut(78901234), "OTEC Concurrencia Limitada")
     courses = _pending_courses(50, 7200000, institution)
 
     outcomes = _issue_in_threads([(institution.rut, c.course_code) for c in courses])
@@ -280,12 +341,6 @@ def test_fifty_accepts_across_fifty_courses_number_one_to_fifty(local_stack):
     assert numbers == list(range(1, 51))
     assert {o.number.year for o in outcomes} == {YEAR}
     assert CertificateRepository().last_sequence(institution.rut, YEAR) == 50
-
-
-def _dv(body: int) -> str:
-    from chalicelib.domain.rut import compute_check_digit
-
-    return compute_check_digit(body)
 
 
 def test_participants_frozen_on_the_certificate_match_the_course(local_stack):

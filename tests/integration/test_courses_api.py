@@ -4,34 +4,158 @@ from __future__ import annotations
 
 import io
 import urllib.request
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.integration.api import get, session_token
+from chalicelib.domain.access import Profile
+from chalicelib.domain.attendance import Mark, Session
+from chalicelib.domain.certificates import AnnulmentStatus, CertificateState
+from chalicelib.domain.courses import ActivityType, Program
+from tests.builders import (
+    ADMIN_RUT,
+    OFFICER_RUT,
+    OTEC,
+    OTHER_OTEC,
+    SENCE,
+    annulment_request,
+    at,
+    course,
+    grant,
+    historic_certificate,
+    participant,
+    rut,
+)
+from tests.integration.api import get
 
 SOFOFA = "75.998.240-1"
 AUSTRAL = "76.123.456-0"
+FACILITATOR_RUT = rut(13131313)
+REGIONAL_RUT = rut(22222222)
+# Sofofa's other Impulsa Personas courses: (code, start, region, state). With the three named ones,
+# twelve start in 2016–2019 and one in 2015; some are in Valparaíso, outside the regional administrator.
+OTHERS = [
+    ("5116001", date(2016, 5, 10), "05", CertificateState.PENDING),
+    ("5116002", date(2019, 3, 4), "13", CertificateState.ISSUED),
+    ("5116003", date(2016, 2, 15), "05", CertificateState.ISSUED),
+    ("5116004", date(2018, 7, 23), "13", CertificateState.PENDING),
+    ("5116005", date(2017, 5, 8), "13", CertificateState.ANNULMENT_REJECTED),
+    ("5116006", date(2016, 8, 29), "05", CertificateState.PENDING),
+    ("5116007", date(2019, 11, 11), "13", CertificateState.ISSUED),
+    ("5116008", date(2017, 10, 2), "13", CertificateState.PENDING),
+    ("5116009", date(2018, 1, 15), "05", CertificateState.ISSUED),
+    ("5116010", date(2015, 6, 1), "13", CertificateState.PENDING),
+]
+
+
+def manual_worked_example(seed):
+    """Course 5115001 as the manual walks through it: 8 accredited hours, three sessions, and participant
+    8.808.603-1 credited 00:00:41 + 02:20:05 + 00:00:09 = 8,455 s, 29 %."""
+    manual = course(
+        "5115001",
+        name="OPERACIÓN DE CARGA AÉREA",
+        sence_code="1237745001",
+        hours=8,
+        start=date(2016, 11, 13),
+        end=date(2016, 12, 25),
+        state=CertificateState.REISSUE_APPROVED,
+    )
+    rigoberto = participant(manual, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")
+    cinthya = participant(manual, 15303444, "CINTHYA BAIN RAMIREZ")
+    patricia = participant(manual, 12345678, "PATRICIA ELENA MORALES FUENTES")
+    jose = participant(manual, 9876543, "JOSÉ MIGUEL ÑANCO HUENCHULLÁN")
+    day1, day2 = date(2016, 11, 15), date(2016, 11, 16)
+    s1 = (at(day1, 9, 48, 2), at(day1, 18, 36, 46))
+    s2 = (at(day1, 9, 58, 27), at(day1, 12, 18, 32))
+    s3 = (at(day2, 9, 38, 17), at(day2, 11, 5, 40))
+    facilitator = "MARÍA OLIVIA PINTO DÍAZ"
+    sessions = [
+        Session(
+            "LCE-5115001-1",
+            facilitator,
+            *s1,
+            marks=(
+                Mark(rigoberto.rut, at(day1, 18, 36, 5), at(day1, 18, 36, 46)),
+                Mark(cinthya.rut, at(day1, 10, 0, 0), s1[0] + timedelta(seconds=10_100)),  # grace → 10 100 s
+                Mark(patricia.rut, s1[0], s1[0] + timedelta(seconds=12_200)),
+                Mark(jose.rut, s1[0], s1[0] + timedelta(seconds=3_700)),
+            ),
+        ),
+        Session(
+            "LCE-5115001-2",
+            facilitator,
+            *s2,
+            marks=(Mark(rigoberto.rut, *s2), Mark(cinthya.rut, *s2), Mark(jose.rut, *s2)),
+        ),
+        Session(
+            "LCE-5115001-3",
+            facilitator,
+            *s3,
+            marks=(
+                Mark(rigoberto.rut, at(day2, 11, 5, 31), at(day2, 11, 5, 40)),
+                Mark(jose.rut, *s3),
+                Mark(patricia.rut, at(day2, 9, 50, 0), None),  # entry without exit: an incident
+            ),
+        ),
+    ]
+    seed.course(manual, [rigoberto, cinthya, patricia, jose], sessions)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(
+        ADMIN_RUT,
+        "KARIN LAURINA SUÁREZ OSORIO",
+        grant(Profile.NATIONAL_ADMIN, OTEC),
+        grant(Profile.FACILITATOR, OTHER_OTEC),
+    )
+    seed.account(REGIONAL_RUT, "GABRIELA MARÍA DEL PILAR FAJARDO CUEVAS", grant(Profile.REGIONAL_ADMIN, OTEC, "13"))
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+    seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
+
+    manual_worked_example(seed)
+    pending = course("5115263", hours=70, start=date(2017, 1, 2), end=date(2017, 3, 30))
+    seed.course(pending, [participant(pending, 8808603), participant(pending, 15303444)])
+    protocols = replace(
+        course(
+            "5115260",
+            name="PROTOCOLOS EN SERVICIO DE ALIMENTACION",
+            sence_code="1234741232",
+            hours=14,
+            start=date(2016, 1, 2),
+            end=date(2017, 3, 17),
+            state=CertificateState.ANNULMENT_REQUESTED,
+        ),
+        activity_type=ActivityType.PARTIAL,
+        quotas=30,
+    )
+    seed.course(protocols)
+    seed.annulment(annulment_request(seed.certificate(historic_certificate(protocols)), status=AnnulmentStatus.PENDING))
+    for code, start, region, state in OTHERS:
+        seed.course(
+            course(
+                code,
+                sence_code=f"12377{code[2:]}",
+                start=start,
+                end=start + timedelta(days=30),
+                region=region,
+                state=state,
+            )
+        )
+    seed.course(course("5116020", sence_code="1237716020", program=Program.APRENDIZAJES, start=date(2017, 4, 3)))
+    seed.course(course("5116030", sence_code="1237716030", institution=OTHER_OTEC, start=date(2017, 4, 3)))
 
 
 @pytest.fixture(scope="module")
-def karin(local_stack):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
+def karin(world, sign_in):
+    return sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
 
 
 @pytest.fixture(scope="module")
-def facilitator(local_stack):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield session_token(client, "131313136", "FACILITATOR", SOFOFA)
+def facilitator(world, sign_in):
+    return sign_in(FACILITATOR_RUT, Profile.FACILITATOR, OTEC)
 
 
 def _search(client, token, **params):
@@ -45,11 +169,11 @@ def test_search_by_course_code_finds_the_course(client, karin):
     assert response.status_code == 200
     body = response.json_body
     assert body["total"] == 1
-    course = body["items"][0]
-    assert course["name"] == "OPERACIÓN DE CARGA AÉREA"
-    assert course["accredited_hours"] == 8
-    assert (course["start_date"], course["end_date"]) == ("2016-11-13", "2016-12-25")
-    assert course["certificate_state_label"] == "Aprobado para Re-emisión"
+    found = body["items"][0]
+    assert found["name"] == "OPERACIÓN DE CARGA AÉREA"
+    assert found["accredited_hours"] == 8
+    assert (found["start_date"], found["end_date"]) == ("2016-11-13", "2016-12-25")
+    assert found["certificate_state_label"] == "Aprobado para Re-emisión"
 
 
 def test_search_in_the_other_program_finds_nothing(client, karin):
@@ -82,8 +206,8 @@ def test_search_by_start_date_pages_through_every_result(client, karin):
     assert all("2016-01-01" <= s <= "2019-12-31" for s in starts)
 
 
-def test_regional_admin_sees_only_their_region(client):
-    token = session_token(client, "222222222", "REGIONAL_ADMIN", SOFOFA)
+def test_regional_admin_sees_only_their_region(client, sign_in, karin):
+    token = sign_in(REGIONAL_RUT, Profile.REGIONAL_ADMIN, OTEC)
     params = {"program": "impulsa_personas", "criterion": "start_date", "from": "01-01-2015", "to": "31-12-2020"}
 
     found = _search(client, token, **params, page_size="100").json_body["items"]
@@ -92,9 +216,7 @@ def test_regional_admin_sees_only_their_region(client):
     assert {c["region"]["name"] for c in found} == {"Región Metropolitana"}
     valparaiso = [
         c["course_code"]
-        for c in _search(
-            client, session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA), **params, page_size="100"
-        ).json_body["items"]
+        for c in _search(client, karin, **params, page_size="100").json_body["items"]
         if c["region"]["code"] == "05"
     ]
     assert valparaiso
@@ -153,8 +275,8 @@ def test_participants_show_the_manuals_percentages(client, karin):
 
 
 def test_participant_sessions_are_the_manuals_three_rows(client, karin):
-    for rut in ("8.808.603-1", "88086031", "8808603-1"):
-        body = get(client, f"/api/courses/5115001/participants/{rut}/sessions", karin).json_body
+    for who in ("8.808.603-1", "88086031", "8808603-1"):
+        body = get(client, f"/api/courses/5115001/participants/{who}/sessions", karin).json_body
         rows = [
             (
                 r["date"],
@@ -181,8 +303,8 @@ def test_the_facilitator_sees_the_same_data(client, facilitator):
     assert {p["rut"]: p["attendance_percent"] for p in body["items"]}["8.808.603-1"] == 29
 
 
-def test_another_institutions_course_does_not_exist(client):
-    token = session_token(client, "111111111", "FACILITATOR", AUSTRAL)
+def test_another_institutions_course_does_not_exist(client, sign_in):
+    token = sign_in(ADMIN_RUT, Profile.FACILITATOR, OTHER_OTEC)
 
     for path in (
         "/api/courses/5115001",
@@ -193,10 +315,11 @@ def test_another_institutions_course_does_not_exist(client):
         response = get(client, path, token)
         assert response.status_code == 404, path
         assert response.json_body["error"]["code"] == "not_found"
+    assert get(client, "/api/courses/5116030", token).status_code == 200  # its own course it does see
 
 
-def test_a_sence_officer_cannot_browse_courses(client):
-    token = session_token(client, "141414143", "SENCE_OFFICER", "61.531.000-K")
+def test_a_sence_officer_cannot_browse_courses(client, sign_in):
+    token = sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
 
     assert get(client, "/api/courses/5115001", token).status_code == 403
 

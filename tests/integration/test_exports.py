@@ -5,17 +5,34 @@ from __future__ import annotations
 import io
 import json
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
+import pytest
 from openpyxl import load_workbook
 
 from chalicelib.config import get_settings
+from chalicelib.domain.access import Profile
 from chalicelib.domain.clock import CHILE
-from tests.integration.api import get, post, session_token
+from tests.builders import ADMIN_RUT, OFFICER_RUT, OTEC, SENCE, course, grant, participant, rut
+from tests.integration.api import get, post
 
-SOFOFA = "75.998.240-1"
-SENCE = "61.531.000-K"
+VALPARAISO_OFFICER_RUT = rut(15151515)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", grant(Profile.NATIONAL_ADMIN, OTEC))
+    seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
+    seed.account(VALPARAISO_OFFICER_RUT, "JORGE ANDRÉS VALDIVIA PEÑA", grant(Profile.SENCE_OFFICER, SENCE, "05"))
+    pending = course("5115263", hours=70, start=date(2017, 1, 2), end=date(2017, 3, 30))
+    seed.course(
+        pending,
+        [
+            participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA"),
+            participant(pending, 15303444, "CINTHYA BAIN RAMIREZ"),
+        ],
+    )
 
 
 def _workbook(key: str):
@@ -38,8 +55,8 @@ def _run(client, day: str):
     return client.lambda_.invoke("nightly_exports", event).payload
 
 
-def test_a_day_with_certificates_and_a_day_without(client):
-    admin = session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
+def test_a_day_with_certificates_and_a_day_without(client, sign_in):
+    admin = sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
     issued = post(client, "/api/courses/5115263/certificate", {"invoice_number": "77", "accept": True}, admin)
     assert issued.status_code == 201
     number = issued.json_body["number"]
@@ -77,10 +94,10 @@ def test_running_a_day_again_replaces_its_file(client):
     assert keys == {f"exports/nightly/13/{day}.xlsx"}
 
 
-def test_officers_list_and_download_only_their_region(client):
+def test_officers_list_and_download_only_their_region(client, sign_in):
     _run(client, "2017-05-03")
-    metro = session_token(client, "141414143", "SENCE_OFFICER", SENCE)
-    valparaiso = session_token(client, "151515150", "SENCE_OFFICER", SENCE)
+    metro = sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
+    valparaiso = sign_in(VALPARAISO_OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
 
     items = get(client, "/api/exports", metro).json_body["items"]
     assert {i["region"]["code"] for i in items} == {"13"}
@@ -89,6 +106,6 @@ def test_officers_list_and_download_only_their_region(client):
     with urllib.request.urlopen(link) as remote:  # noqa: S310 (local stack)
         assert load_workbook(io.BytesIO(remote.read()))["Resumen"]["A2"].value == "Región Metropolitana"
     assert get(client, "/api/exports/13/2017-05-03", valparaiso).status_code == 404
-    admin = session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
+    admin = sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
     assert get(client, "/api/exports", admin).status_code == 403
     assert json.loads(json.dumps(get(client, "/api/exports/13/hoy", metro).json_body))["error"]["field"] == "day"

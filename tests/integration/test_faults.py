@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import date
 
 import boto3
 import pytest
 
 from chalicelib.bootstrap import bootstrap, use
 from chalicelib.config import get_settings
-from chalicelib.domain.certificates import AnnulmentStatus
+from chalicelib.domain.access import Profile
+from chalicelib.domain.certificates import AnnulmentStatus, CertificateState
 from chalicelib.domain.errors import StateConflictError
 from chalicelib.storage.annulments import AnnulmentRepository
 from chalicelib.storage.certificates import CertificateRepository
 from chalicelib.storage.courses import CourseRepository
-from tests.integration.api import get, post, session_token
+from tests.builders import (
+    ADMIN_RUT,
+    OFFICER_RUT,
+    OTEC,
+    SENCE,
+    annulment_request,
+    course,
+    grant,
+    historic_certificate,
+    officer,
+    participant,
+)
+from tests.integration.api import get, post
 
-SOFOFA = "75.998.240-1"
+SES_DOWN = "5115263"  # pending: issued, then its annulment request cannot be mailed
+S3_DOWN = "5116010"  # pending: issued while S3 refuses the PDF
+CONTESTED = "5115260"  # Pendiente de Validación: ten officers' clicks decide its request at once
 
 
 class _FailingMail:
@@ -44,33 +60,54 @@ class _FailingDocuments:
         return getattr(self._real, name)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def world(seed):
+    seed.account(ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", grant(Profile.NATIONAL_ADMIN, OTEC))
+    seed.account(
+        OFFICER_RUT,
+        "ALEJANDRA SOLEDAD ROJAS MUÑOZ",
+        grant(Profile.SENCE_OFFICER, SENCE, "13"),
+        email="dr.metropolitana@sence.example",
+    )
+    for code in (SES_DOWN, S3_DOWN):
+        pending = course(code, sence_code=f"12377{code[2:]}", start=date(2017, 1, 2), end=date(2017, 3, 30))
+        seed.course(pending, [participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")])
+    contested = course(
+        CONTESTED,
+        sence_code="1234741232",
+        start=date(2016, 1, 2),
+        end=date(2017, 3, 17),
+        state=CertificateState.ANNULMENT_REQUESTED,
+    )
+    people = [participant(contested, 15303444, "CINTHYA BAIN RAMIREZ")]
+    seed.course(contested, people)
+    seed.annulment(annulment_request(seed.certificate(historic_certificate(contested, people))))
+
+
 @pytest.fixture(autouse=True)
 def _real_ports_afterwards():
     yield
     use(None)
 
 
-@pytest.fixture
-def admin(client):
-    return session_token(client, "111111111", "NATIONAL_ADMIN", SOFOFA)
+@pytest.fixture(scope="module")
+def admin(world, sign_in):
+    return sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
 
 
 def test_simultaneous_decisions_on_one_annulment_decide_once(local_stack):
-    from chalicelib.domain.access import Principal, Profile, ProfileGrant
-    from chalicelib.domain.rut import Rut
     from chalicelib.services.annulments import decide_request
 
     repo = AnnulmentRepository()
     request = repo.list_pending_for_region("13")[0]
-    grant = ProfileGrant(Profile.SENCE_OFFICER, Rut.parse("61.531.000-K"), "SENCE", ("13",))
-    officer = Principal(Rut.parse("14.141.414-3"), "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant)
+    assert request.course_code == CONTESTED
     barrier = threading.Barrier(10)
     outcomes: list[object] = []
 
     def decide(choice: str) -> None:
         barrier.wait()
         try:
-            outcomes.append(decide_request(bootstrap(), officer, request.request_id, choice, ""))
+            outcomes.append(decide_request(bootstrap(), officer("13"), request.request_id, choice, ""))
         except StateConflictError as error:
             outcomes.append(error)
 
@@ -85,20 +122,19 @@ def test_simultaneous_decisions_on_one_annulment_decide_once(local_stack):
     assert len(outcomes) == 10
     stored = repo.get(request.request_id)
     assert stored.status is decided[0].status
-    course = CourseRepository().get(request.course_code)
+    contested = CourseRepository().get(request.course_code)
     expected = "REISSUE_APPROVED" if stored.status is AnnulmentStatus.APPROVED else "ANNULMENT_REJECTED"
-    assert course.certificate_state.value == expected
+    assert contested.certificate_state.value == expected
 
 
-def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, admin, monkeypatch):
+def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, admin):
     from chalice.local import LambdaContext
 
     from app import app
     from devtools.sqs_poller import poll_once
 
-    number = post(client, "/api/courses/5115263/certificate", {"invoice_number": "5", "accept": True}, admin).json_body[
-        "number"
-    ]
+    issued = post(client, f"/api/courses/{SES_DOWN}/certificate", {"invoice_number": "5", "accept": True}, admin)
+    number = issued.json_body["number"]
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
     dlq = sqs.get_queue_url(QueueName=f"{get_settings().annulment_queue}-dlq")["QueueUrl"]
@@ -123,28 +159,23 @@ def test_ses_failing_retries_then_dead_letters_and_the_request_stays(client, adm
     assert [m["Body"] for m in dead] and requested.json_body["request_id"] in dead[0]["Body"]
     stored = AnnulmentRepository().get(requested.json_body["request_id"])
     assert stored is not None and stored.status is AnnulmentStatus.PENDING
-    assert CourseRepository().get("5115263").certificate_state.value == "ANNULMENT_REQUESTED"
+    assert CourseRepository().get(SES_DOWN).certificate_state.value == "ANNULMENT_REQUESTED"
 
 
-def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(client, admin, monkeypatch):
-    course = next(
-        c.course_code
-        for c in (CourseRepository().get(str(5116001 + i)) for i in range(60))
-        if c and c.institution.rut.compact() == "759982401" and c.certificate_state.value == "PENDING"
-    )
+def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(client, admin):
     use(replace(bootstrap(), documents=_FailingDocuments(bootstrap().documents)))
 
-    issued = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "9", "accept": True}, admin)
+    issued = post(client, f"/api/courses/{S3_DOWN}/certificate", {"invoice_number": "9", "accept": True}, admin)
 
     assert issued.status_code == 201
     number = issued.json_body["number"]
-    stored = CertificateRepository().list_for_course(course)[-1]
+    stored = CertificateRepository().list_for_course(S3_DOWN)[-1]
     assert str(stored.number) == number and stored.pdf_key is None
     use(None)  # S3 is back
     link = get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json")
     assert link.status_code == 200
-    repaired = CertificateRepository().list_for_course(course)[-1]
+    repaired = CertificateRepository().list_for_course(S3_DOWN)[-1]
     assert repaired.pdf_key is not None and repaired.pdf_sha256 is not None
-    again = post(client, f"/api/courses/{course}/certificate", {"invoice_number": "9", "accept": True}, admin)
+    again = post(client, f"/api/courses/{S3_DOWN}/certificate", {"invoice_number": "9", "accept": True}, admin)
     assert again.status_code == 409
-    assert len(CertificateRepository().list_for_course(course)) == 1
+    assert len(CertificateRepository().list_for_course(S3_DOWN)) == 1

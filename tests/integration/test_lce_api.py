@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
+from chalicelib.domain.access import Profile
+from chalicelib.domain.certificates import CertificateState
 from chalicelib.storage.courses import CourseRepository
 from chalicelib.storage.sessions import SessionRepository
-from devtools.demo_data import DEMO_LCE_KEYS
-from tests.integration.api import get, session_token
+from tests.builders import ADMIN_RUT, OTEC, OTHER_OTEC, course, grant, participant
+from tests.integration.api import get
 
-SOFOFA_KEY = DEMO_LCE_KEYS["75.998.240-1"]
-AUSTRAL_KEY = DEMO_LCE_KEYS["76.123.456-0"]
 COURSE = "5115263"  # pending, 02-01-2017 to 30-03-2017, Rigoberto and Cinthya enrolled
+ISSUED = "5116002"  # issued, 06-03-2017 to 31-03-2017, one participant
 
 
-def _push(client, course, session_id, body, key=SOFOFA_KEY):
-    headers = {"Content-Type": "application/json"}
-    if key is not None:
-        headers["X-Api-Key"] = key
-    raw = body if isinstance(body, str) else json.dumps(body)
-    return client.http.put(f"/api/lce/courses/{course}/sessions/{session_id}", headers=headers, body=raw)
+@pytest.fixture(scope="module", autouse=True)
+def keys(seed):
+    seed.account(ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", grant(Profile.NATIONAL_ADMIN, OTEC))
+    pending = course(COURSE, hours=70, start=date(2017, 1, 2), end=date(2017, 3, 30))
+    seed.course(
+        pending,
+        [
+            participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA"),
+            participant(pending, 15303444, "CINTHYA BAIN RAMIREZ"),
+        ],
+    )
+    issued = course(
+        ISSUED, sence_code="1237716002", start=date(2017, 3, 6), end=date(2017, 3, 31), state=CertificateState.ISSUED
+    )
+    seed.course(issued, [participant(issued, 12345678, "PATRICIA ELENA MORALES FUENTES")])
+    return {"sofofa": seed.api_key(OTEC), "austral": seed.api_key(OTHER_OTEC)}
+
+
+@pytest.fixture
+def push(client, keys):
+    def send(course_code, session_id, body, key="sofofa"):
+        headers = {"Content-Type": "application/json"}
+        if key is not None:
+            headers["X-Api-Key"] = keys.get(key, key)
+        raw = body if isinstance(body, str) else json.dumps(body)
+        return client.http.put(f"/api/lce/courses/{course_code}/sessions/{session_id}", headers=headers, body=raw)
+
+    return send
 
 
 def _session(**overrides):
@@ -42,10 +66,10 @@ def _stored(session_id):
     return {s.session_id: s for s in SessionRepository().list_for_course(COURSE)}.get(session_id)
 
 
-def test_a_push_creates_then_repeating_it_changes_nothing_then_a_change_replaces(client):
-    first = _push(client, COURSE, "TEST-1", _session())
-    again = _push(client, COURSE, "TEST-1", _session())
-    changed = _push(client, COURSE, "TEST-1", _session(facilitator="HÉCTOR MANUEL SAAVEDRA RÍOS"))
+def test_a_push_creates_then_repeating_it_changes_nothing_then_a_change_replaces(push):
+    first = push(COURSE, "TEST-1", _session())
+    again = push(COURSE, "TEST-1", _session())
+    changed = push(COURSE, "TEST-1", _session(facilitator="HÉCTOR MANUEL SAAVEDRA RÍOS"))
 
     assert (first.status_code, first.json_body["status"]) == (201, "created")
     assert (again.status_code, again.json_body["status"]) == (200, "unchanged")
@@ -56,9 +80,8 @@ def test_a_push_creates_then_repeating_it_changes_nothing_then_a_change_replaces
     assert stored.marks[1].exit is None
 
 
-def test_pushed_marks_count_in_the_percentages_with_grace(client):
-    _push(
-        client,
+def test_pushed_marks_count_in_the_percentages_with_grace(client, push, sign_in):
+    push(
         COURSE,
         "TEST-GRACE",
         _session(
@@ -67,7 +90,7 @@ def test_pushed_marks_count_in_the_percentages_with_grace(client):
             marks=[{"rut": "88086031", "entry": "2017-03-21T09:20:00-03:00", "exit": "2017-03-21T13:00:00-03:00"}],
         ),
     )
-    token = session_token(client, "111111111", "NATIONAL_ADMIN", "75.998.240-1")
+    token = sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
 
     rows = get(client, f"/api/courses/{COURSE}/participants/88086031/sessions", token).json_body["items"]
 
@@ -95,10 +118,10 @@ def test_pushed_marks_count_in_the_percentages_with_grace(client):
         ("{no es json", "body"),
     ],
 )
-def test_bad_pushes_name_the_field_and_store_nothing(client, body, field):
+def test_bad_pushes_name_the_field_and_store_nothing(push, body, field):
     before = len(SessionRepository().list_for_course(COURSE))
 
-    response = _push(client, COURSE, "TEST-BAD", body)
+    response = push(COURSE, "TEST-BAD", body)
 
     assert response.status_code == 400
     assert response.json_body["error"]["field"] == field
@@ -106,58 +129,47 @@ def test_bad_pushes_name_the_field_and_store_nothing(client, body, field):
     assert len(SessionRepository().list_for_course(COURSE)) == before
 
 
-def test_a_bad_mark_after_good_ones_stores_none_of_them(client):
+def test_a_bad_mark_after_good_ones_stores_none_of_them(push):
     marks = [
         {"rut": "88086031", "entry": "2017-03-22T09:00:00-03:00", "exit": "2017-03-22T12:00:00-03:00"},
         {"rut": "1-9", "entry": "2017-03-22T09:00:00-03:00", "exit": "2017-03-22T12:00:00-03:00"},
     ]
-    response = _push(client, COURSE, "TEST-HALF", _session(marks=marks))
+    response = push(COURSE, "TEST-HALF", _session(marks=marks))
 
     assert response.status_code == 400
     assert response.json_body["error"]["field"] == "marks[1].rut"
     assert _stored("TEST-HALF") is None
 
 
-def test_without_a_valid_key_nothing_is_accepted(client):
-    assert _push(client, COURSE, "TEST-KEY", _session(), key=None).status_code == 401
-    assert _push(client, COURSE, "TEST-KEY", _session(), key="x" * 32).status_code == 401
+def test_without_a_valid_key_nothing_is_accepted(push):
+    assert push(COURSE, "TEST-KEY", _session(), key=None).status_code == 401
+    assert push(COURSE, "TEST-KEY", _session(), key="x" * 32).status_code == 401
     assert _stored("TEST-KEY") is None
 
 
-def test_another_institutions_course_does_not_exist_for_its_key(client):
-    response = _push(client, COURSE, "TEST-OTHER", _session(), key=AUSTRAL_KEY)
+def test_another_institutions_course_does_not_exist_for_its_key(push):
+    response = push(COURSE, "TEST-OTHER", _session(), key="austral")
 
     assert response.status_code == 404
     assert _stored("TEST-OTHER") is None
 
 
-def test_an_issued_course_refuses_marks(client):
-    issued = next(
-        code
-        for code in (str(5116001 + i) for i in range(45))
-        if (course := CourseRepository().get(code))
-        and course.certificate_state.value == "ISSUED"
-        and course.institution.rut.compact() == "759982401"
-    )
-    course = CourseRepository().get(issued)
-    day = course.start_date.isoformat()
-    participant = CourseRepository().participants(issued)[0].rut.formatted()
+def test_an_issued_course_refuses_marks(push):
     body = {
         "facilitator": "X",
-        "start": f"{day}T09:00:00-03:00",
-        "end": f"{day}T10:00:00-03:00",
-        "marks": [{"rut": participant, "entry": f"{day}T09:00:00-03:00", "exit": f"{day}T10:00:00-03:00"}],
+        "start": "2017-03-06T09:00:00-03:00",
+        "end": "2017-03-06T10:00:00-03:00",
+        "marks": [{"rut": "12.345.678-5", "entry": "2017-03-06T09:00:00-03:00", "exit": "2017-03-06T10:00:00-03:00"}],
     }
 
-    response = _push(client, issued, "TEST-ISSUED", body)
+    response = push(ISSUED, "TEST-ISSUED", body)
 
     assert response.status_code == 409
     assert "no recibe" in response.json_body["error"]["message"]
 
 
-def test_the_session_write_itself_refuses_a_course_issued_meanwhile(local_stack):
+def test_the_session_write_itself_refuses_a_course_issued_meanwhile(keys):
     from chalicelib.domain.audit import AuditEntry, course_subject
-    from chalicelib.domain.certificates import CertificateState
     from chalicelib.domain.errors import StateConflictError
     from chalicelib.domain.lce import OPEN_STATES, fingerprint, parse_session
     from chalicelib.storage.transactions import TransactionWriter

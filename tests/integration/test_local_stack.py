@@ -1,4 +1,5 @@
-"""The local stack the project starts: every resource there, bootstrap safe to repeat, demo data as BRIEF.md says."""
+"""The local stack the project starts: every resource there, bootstrap safe to repeat, the demo data as
+docs/product.md says (the only module that runs on it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from collections import Counter
 
 import boto3
+import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain.attendance import evaluate_participant
@@ -21,7 +23,14 @@ from devtools.demo_data import SOFOFA, load_demo_data
 from devtools.resources import create_resources
 
 
-def test_bootstrap_creates_everything_and_can_run_again(local_stack):
+@pytest.fixture(scope="module")
+def demo(local_stack):
+    """The demo data as `make run` loads it, on this module's fresh stack."""
+    return load_demo_data()
+
+
+def test_bootstrap_creates_everything_and_can_run_again(demo):
+    assert demo["courses"] == 60
     create_resources()
     assert load_demo_data() == {"skipped": 1}
 
@@ -45,7 +54,7 @@ def _all_courses():
     return [course_from_item(item) for item in CourseModel.scan()]
 
 
-def test_demo_has_sixty_courses_in_every_state_program_and_three_regions(local_stack):
+def test_demo_has_sixty_courses_in_every_state_program_and_three_regions(demo):
     courses = _all_courses()
 
     assert len(courses) == 60
@@ -55,7 +64,7 @@ def test_demo_has_sixty_courses_in_every_state_program_and_three_regions(local_s
     assert len({c.region_code for c in courses}) >= 3
 
 
-def test_course_5115001_holds_the_manuals_worked_example(local_stack):
+def test_course_5115001_holds_the_manuals_worked_example(demo):
     course = CourseRepository().get("5115001")
     assert course is not None
     assert course.name == "OPERACIÓN DE CARGA AÉREA"
@@ -75,7 +84,7 @@ def test_course_5115001_holds_the_manuals_worked_example(local_stack):
     assert [row.credited.hhmmss() for row in result.sessions] == ["00:00:41", "02:20:05", "00:00:09"]
 
 
-def test_course_5115263_is_waiting_to_be_issued(local_stack):
+def test_course_5115263_is_waiting_to_be_issued(demo):
     course = CourseRepository().get("5115263")
     assert course is not None
     assert course.name == "MANEJO DE HERRAMIENTAS EMPRESARIALES"
@@ -89,7 +98,7 @@ def test_course_5115263_is_waiting_to_be_issued(local_stack):
     assert len(SessionRepository().list_for_course("5115263")) > 10
 
 
-def test_every_issued_course_has_its_certificate_and_numbers_have_no_gaps(local_stack):
+def test_every_issued_course_has_its_certificate_and_numbers_have_no_gaps(demo):
     repo = CertificateRepository()
     numbers: dict[tuple[str, int], list[int]] = {}
     for course in _all_courses():
@@ -109,9 +118,19 @@ def test_every_issued_course_has_its_certificate_and_numbers_have_no_gaps(local_
         assert sorted(sequences) == list(range(1, len(sequences) + 1))
 
 
-def test_pending_annulments_wait_in_their_regions_inbox(local_stack):
+def test_pending_annulments_wait_in_their_regions_inbox(demo):
     pending = AnnulmentRepository().list_pending_for_region("13")
     requested = [c for c in _all_courses() if c.certificate_state is CertificateState.ANNULMENT_REQUESTED]
 
     assert {r.course_code for r in pending} == {c.course_code for c in requested if c.region_code == "13"}
     assert all(r.reason for r in pending)
+
+
+def test_the_demo_logins_of_the_readme_sign_in(demo, client):
+    from devtools.demo_data import DEMO_LOGINS, DEMO_PASSWORD
+    from tests.integration.api import login
+
+    for person in DEMO_LOGINS:
+        response = login(client, person.rut, DEMO_PASSWORD)
+        assert response.status_code == 200, person.rut
+        assert response.json_body["user"] == {"rut": person.rut, "name": person.name}

@@ -6,30 +6,32 @@ import pytest
 
 from bench.counting import count_requests, dynamodb_total
 from bench.scenarios import BIG_COURSE, seed_big_course
-from tests.integration.api import get, session_token
+from chalicelib.domain.access import Profile
+from tests.builders import OTEC, grant, rut
+from tests.integration.api import get
+
+FACILITATOR_RUT = rut(13131313)
 
 
 @pytest.fixture(scope="module")
-def big_course(local_stack):
-    return seed_big_course(participants=40, sessions=60)
+def facilitator(seed, sign_in):
+    seed.account(FACILITATOR_RUT, "MARÍA OLIVIA PINTO DÍAZ", grant(Profile.FACILITATOR, OTEC))
+    seed_big_course(participants=40, sessions=60, institution=OTEC)  # everyone marked in every session
+    return sign_in(FACILITATOR_RUT, Profile.FACILITATOR, OTEC)
 
 
-def test_participants_of_a_40_by_60_course_cost_at_most_3_requests(client, big_course):
-    token = session_token(client, "131313136", "FACILITATOR", "75.998.240-1")
-
+def test_participants_of_a_40_by_60_course_cost_at_most_3_requests(client, facilitator):
     with count_requests() as counter:
-        response = get(client, f"/api/courses/{BIG_COURSE}/participants?page_size=50", token)
+        response = get(client, f"/api/courses/{BIG_COURSE}/participants?page_size=50", facilitator)
 
     assert response.status_code == 200
     assert response.json_body["total"] == 40
     assert dynamodb_total(counter) <= 3, dict(counter)
 
 
-def test_a_participants_sessions_cost_at_most_2_requests(client, big_course):
-    token = session_token(client, "131313136", "FACILITATOR", "75.998.240-1")
-
+def test_a_participants_sessions_cost_at_most_2_requests(client, facilitator):
     with count_requests() as counter:
-        response = get(client, f"/api/courses/{BIG_COURSE}/participants/30.000.000-2/sessions", token)
+        response = get(client, f"/api/courses/{BIG_COURSE}/participants/30.000.000-2/sessions", facilitator)
 
     assert response.status_code == 200, response.json_body
     assert len(response.json_body["items"]) == 60

@@ -1,4 +1,4 @@
-"""The attendance rule behind every percentage (BRIEF.md, "Attendance")."""
+"""The attendance rule behind every percentage (docs/product.md, "Attendance")."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo

@@ -21,7 +21,7 @@ S = CertificateState
 E = CertificateEvent
 CHILE = ZoneInfo("America/Santiago")
 
-# BRIEF.md "Certificate lifecycle": issue from pending (or after an approved annulment); request
+# docs/product.md "Certificate lifecycle": issue from pending (or after an approved annulment); request
 # annulment of an issued certificate (or again after a rejection: it is still valid); the regional
 # officer approves or rejects a pending request.
 LEGAL = {

@@ -144,6 +144,24 @@ def test_preview_warns_of_overlapping_sessions(w):
     ]
 
 
+def test_preview_warns_of_every_session_a_long_one_covers(w):
+    the_course = course("5115263", hours=12)
+    ana = participant(the_course, 8808603, "ANA")
+    sessions = [
+        full_session("s1", at(DAY, 9), 8, [ana]),
+        full_session("s2", at(DAY, 10), 1, [ana]),
+        full_session("s3", at(DAY, 12), 1, [ana]),
+    ]
+    w.add_course(the_course, [ana], sessions)
+
+    overlaps = [message for kind, message in preview_checks(w) if kind is CheckKind.OVERLAPPING_SESSIONS]
+
+    assert overlaps == [
+        "Las sesiones s1 (10-01-2017 09:00) y s2 (10-01-2017 10:00) se superponen.",
+        "Las sesiones s1 (10-01-2017 09:00) y s3 (10-01-2017 12:00) se superponen.",
+    ]
+
+
 def test_preview_changes_nothing(w):
     ready(w)
 
