@@ -499,7 +499,9 @@ def write_report(results: dict[str, Any]) -> None:
         f"Measured by `make bench` in one run on {results['machine']} (Python {results['python']}), against "
         f"moto in server mode on loopback, in {results['bench_seconds']} s ({results['measured_at']}). "
         "Raw numbers: `bench/results.json`. Nothing here is checked by a timed test; `make test` checks the "
-        "request counts (`tests/integration/test_request_budget.py`), not times.",
+        "request counts (`tests/integration/test_request_budget.py`), not times. Absolute times move with the "
+        "machine's speed from one run to the next (the bare fpdf2 and openpyxl baselines below show it); the "
+        "ratios are what to compare.",
         "",
         "## Latency over real HTTP",
         "",
