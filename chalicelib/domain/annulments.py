@@ -135,7 +135,7 @@ def decide(
     comment = clean_text(raw_comment, field="comment", minimum=0, maximum=MAX_COMMENT, label="el comentario") or None
     if decider.region_code != request.region_code:
         raise PermissionDeniedError(OTHER_REGION)
-    if request.status is not AnnulmentStatus.PENDING:
+    if request.decided:
         raise StateConflictError(ALREADY_DECIDED)
     approved = decision is Decision.APPROVE
     return replace(

@@ -90,6 +90,12 @@ def states_allowing(event: CertificateEvent) -> frozenset[CertificateState]:
     return frozenset(source for (source, allowed) in _TRANSITIONS if allowed is event)
 
 
+def state_after(event: CertificateEvent) -> CertificateState:
+    """The state `event` leads to: each event of the table leads to one state, whichever it came from."""
+    (target,) = {target for (_source, allowed), target in _TRANSITIONS.items() if allowed is event}
+    return target
+
+
 # A course can be issued from these states, and the LCE may push marks to it while it is in one.
 ISSUABLE_STATES = states_allowing(CertificateEvent.ISSUE)
 
@@ -201,3 +207,16 @@ class AnnulmentRequest:
     decided_by_rut: Rut | None = None
     decided_by_name: str | None = None
     decision_comment: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        """Only the first decision counts: a decided request is never decided again."""
+        return self.status is not AnnulmentStatus.PENDING
+
+
+def shown_state(certificate: Certificate, course_state: CertificateState | None) -> CertificateState:
+    """The state of a certificate's course as far as this certificate goes: an annulled certificate's
+    course was approved for re-issue (whatever happened after); otherwise the course's own state."""
+    if certificate.status is CertificateStatus.ANNULLED:
+        return state_after(CertificateEvent.APPROVE_ANNULMENT)
+    return course_state or state_after(CertificateEvent.ISSUE)

@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from ..bootstrap import bootstrap
 from ..domain.annulments import ALREADY_DECIDED, ReviewContext
-from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, CertificateState
+from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, CertificateEvent, state_after
 from ..domain.clock import CHILE
 from ..domain.errors import (
     AuthenticationError,
@@ -36,7 +36,8 @@ def request(number: str) -> Response:
     principal = current_principal(http_request)
     body = read_body(http_request, schemas.AnnulmentBody)
     annulment = annulments.request_annulment(bootstrap(), principal, number, body.reason)
-    return model_response(presenters.requested(annulment, CertificateState.ANNULMENT_REQUESTED), 201)
+    state = state_after(CertificateEvent.REQUEST_ANNULMENT)
+    return model_response(presenters.requested(annulment, state), 201)
 
 
 @bp.route("/api/annulments", methods=["GET"])
@@ -129,7 +130,7 @@ def review_page(token: str) -> Response:
         return _message("Enlace no válido", error.message, 400)
     except PermissionDeniedError as error:
         return _message("No autorizado", error.message, 403)
-    if context.request.status is not AnnulmentStatus.PENDING:
+    if context.request.decided:
         return _message(DECIDED_TITLE, f"{ALREADY_DECIDED} {_outcome_text(context.request)}", 409, "info")
     return _page("Revisar solicitud de anulación", _review_body(context, token))
 

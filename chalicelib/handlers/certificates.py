@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from ..bootstrap import bootstrap
-from ..domain.certificates import CertificateState
+from ..domain.certificates import CertificateEvent, state_after
 from ..services import certificates
 from . import presenters, schemas
 from .http import api, current_principal, deliver, model_response, read_body, read_query
@@ -44,7 +44,7 @@ def accept(course_code: str) -> Response:
     principal = current_principal(request)
     body = read_body(request, schemas.AcceptBody)
     certificate = certificates.issue_certificate(bootstrap(), principal, course_code, body.invoice_number, body.accept)
-    return model_response(presenters.certificate_view(certificate, CertificateState.ISSUED), 201)
+    return model_response(presenters.certificate_view(certificate, state_after(CertificateEvent.ISSUE)), 201)
 
 
 @bp.route("/api/certificates/{number}", methods=["GET"])

@@ -14,6 +14,7 @@ from ..domain.certificates import (
     CertificateStatus,
     CourseTransition,
     numbering_year,
+    shown_state,
 )
 from ..domain.course_queries import visible_course
 from ..domain.courses import Course, parse_course_code
@@ -141,9 +142,9 @@ def get_certificate(ports: Ports, principal: Principal, raw_number: str) -> Cert
     """A certificate of the chosen institution (and region), with the state its course is in for it."""
     certificate = _certificate(ports, principal, raw_number)
     if certificate.status is CertificateStatus.ANNULLED:
-        return CertificateView(certificate, CertificateState.REISSUE_APPROVED)
+        return CertificateView(certificate, shown_state(certificate, None))
     course = ports.courses.get(certificate.course_code)
-    return CertificateView(certificate, course.certificate_state if course else CertificateState.ISSUED)
+    return CertificateView(certificate, shown_state(certificate, course.certificate_state if course else None))
 
 
 def certificate_pdf(ports: Ports, principal: Principal, raw_number: str, *, inline: bool) -> downloads.Download:

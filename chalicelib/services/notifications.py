@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.annulments import LINK_LIFETIME, review_claims
-from ..domain.certificates import AnnulmentStatus
 from ..domain.notifications import REQUESTED, EmailMessage, outcome_email, parse_event, review_request_email
 from .ports import Ports
 
@@ -40,7 +39,7 @@ def notify_requested(ports: Ports, request_id: str) -> int:
 def notify_decided(ports: Ports, request_id: str) -> int:
     """The outcome to whoever asked for the annulment."""
     request = ports.annulments.get(request_id)
-    if request is None or request.status is AnnulmentStatus.PENDING:
+    if request is None or not request.decided:
         return 0
     to = ports.users.email_of(request.requested_by_rut)
     if not to:

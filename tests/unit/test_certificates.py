@@ -7,15 +7,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.certificates import (
+    ISSUABLE_STATES,
+    Certificate,
     CertificateEvent,
     CertificateNumber,
     CertificateState,
+    CertificateStatus,
     allowed_events,
     assign_number,
     next_state,
     numbering_year,
+    shown_state,
+    state_after,
+    states_allowing,
 )
 from chalicelib.domain.errors import InvalidInputError, InvalidTransitionError, StateConflictError
+from chalicelib.domain.rut import Rut
 
 S = CertificateState
 E = CertificateEvent
@@ -183,3 +190,45 @@ def test_numbering_year_is_the_year_in_chile(moment, year):
 def test_a_certificate_issued_on_new_years_eve_in_chile_counts_in_the_old_year():
     number = assign_number(0, datetime(2017, 1, 1, 2, 0, tzinfo=UTC))
     assert str(number) == "1-2016"
+
+
+# ---------------------------------------------------------------- what the table says, read by the use cases
+
+
+@pytest.mark.parametrize("event", list(CertificateEvent))
+def test_each_event_leads_to_the_one_state_the_table_gives(event):
+    targets = {target for (_source, allowed), target in LEGAL.items() if allowed is event}
+
+    assert {state_after(event)} == targets
+
+
+@pytest.mark.parametrize("event", list(CertificateEvent))
+def test_the_states_allowing_an_event_are_the_tables(event):
+    assert states_allowing(event) == {source for (source, allowed) in LEGAL if allowed is event}
+
+
+def test_issuable_states_are_pending_and_approved_for_reissue():
+    assert {S.PENDING, S.REISSUE_APPROVED} == ISSUABLE_STATES
+
+
+def _certificate(status: CertificateStatus) -> Certificate:
+    return Certificate(
+        CertificateNumber(2017, 1), Rut.parse("75.998.240-1"), "5115263", datetime(2017, 4, 3, tzinfo=UTC), status,
+        "OC-1", Rut.parse("11.111.111-1"), "KARIN", (), "ABCDEFGH2345",
+    )  # fmt: skip
+
+
+def test_an_annulled_certificate_shows_its_course_approved_for_reissue_whatever_came_after():
+    annulled = _certificate(CertificateStatus.ANNULLED)
+
+    assert shown_state(annulled, S.ISSUED) is S.REISSUE_APPROVED  # the course was issued again since
+    assert shown_state(annulled, None) is S.REISSUE_APPROVED
+
+
+@pytest.mark.parametrize("course_state", [S.ISSUED, S.ANNULMENT_REQUESTED, S.ANNULMENT_REJECTED])
+def test_a_valid_certificate_shows_its_courses_state(course_state):
+    assert shown_state(_certificate(CertificateStatus.VALID), course_state) is course_state
+
+
+def test_a_valid_certificate_whose_course_is_gone_shows_issued():
+    assert shown_state(_certificate(CertificateStatus.VALID), None) is S.ISSUED
