@@ -14,10 +14,8 @@ bp = Blueprint(__name__)
 
 
 def _params(query: msgspec.Struct) -> dict[str, str]:
-    """The query as the domain's form reader takes it (absent fields left out)."""
-    fields = msgspec.structs.asdict(query)
-    names = {"date_from": "from", "date_to": "to"}
-    return {names.get(name, name): str(value) for name, value in fields.items() if value is not None}
+    """The query as the domain's form reader takes it: the wire names (`from`, `to`), absent fields left out."""
+    return {name: str(value) for name, value in msgspec.to_builtins(query).items() if value is not None}
 
 
 @bp.route("/api/courses", methods=["GET"])

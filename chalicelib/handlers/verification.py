@@ -18,10 +18,14 @@ bp = Blueprint(__name__)
 _UPLOAD_TYPES = ["application/pdf", "application/octet-stream", "multipart/form-data"]
 
 
+def _status(certificate: Certificate) -> str:
+    return "annulled" if certificate.status is CertificateStatus.ANNULLED else "valid"
+
+
 def _view(certificate: Certificate) -> schemas.Verification:
     course = certificate.course
     return schemas.Verification(
-        status="annulled" if certificate.status is CertificateStatus.ANNULLED else "valid",
+        status=_status(certificate),
         number=str(certificate.number),
         issued_at=presenters.chile(certificate.issued_at),
         annulled_at=presenters.maybe_chile(certificate.annulled_at),
@@ -81,7 +85,7 @@ def compare_pdf(number: str) -> Response:
     """Is this PDF byte for byte the one issued? The file as the body, or as the form field `pdf`."""
     request = bp.current_request
     certificate, identical = verification.compare_pdf(bootstrap(), number, _code(request), _uploaded_pdf(request))
-    return model_response(schemas.Comparison(identical, _view(certificate).status))
+    return model_response(schemas.Comparison(identical, _status(certificate)))
 
 
 # ---------------------------------------------------------------- the page (works without JavaScript)
