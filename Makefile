@@ -53,7 +53,7 @@ clean:
 
 ## make package: the CloudFormation (SAM) template and code bundle of the prod stage, checked by cfn-lint
 package: $(STAMP)
-	$(PY) -m devtools.infra
+	GCA_STAGE=local GCA_DEV_KEYS=1 $(PY) -m devtools.infra
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage prod \
 	  --merge-template infra/resources.json build/package

@@ -207,7 +207,7 @@ def measure_cold_start(runs: int = 9) -> dict[str, Any]:
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
-                env={"PATH": os.environ.get("PATH", ""), "GCA_STAGE": "local"},
+                env={"PATH": os.environ.get("PATH", ""), "GCA_STAGE": "local", "GCA_DEV_KEYS": "1"},
                 check=True,
             )
             values.append(float(out.stdout.strip().splitlines()[-1]))

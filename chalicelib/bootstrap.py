@@ -56,6 +56,8 @@ def build_ports() -> Ports:
     from .storage.courses import CourseRepository
     from .storage.documents import DocumentStore
     from .storage.idempotency import PowertoolsIdempotency
+    from .storage.login_sessions import LoginSessionRepository
+    from .storage.rate_limits import RateLimitRepository
     from .storage.sessions import SessionRepository
     from .storage.transactions import TransactionWriter
     from .storage.users import ApiKeyRepository, LoginAttemptRepository, UserRepository
@@ -69,9 +71,11 @@ def build_ports() -> Ports:
         tokens=TokenSigner(keys),
         # The secrets that name officers in review links: the token key ring, newest first.
         link_secrets=tuple(f"review-link:{secret}" for _kid, secret in keys),
-        hasher=ScryptHasher(),
-        users=UserRepository(),
+        hasher=ScryptHasher(settings.scrypt_log2_n),
+        users=UserRepository(max_age=settings.grant_cache_seconds),
         login_attempts=LoginAttemptRepository(),
+        login_sessions=LoginSessionRepository(),
+        rate_limits=RateLimitRepository(),
         api_keys=ApiKeyRepository(),
         courses=CourseRepository(),
         sessions=SessionRepository(),

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from chalicelib.config import get_settings
 from chalicelib.domain.access import Profile, ProfileGrant
 from chalicelib.domain.attendance import Mark, Session, evaluate_participant
 from chalicelib.domain.auth import UserAccount
@@ -633,7 +634,7 @@ def load_demo_data() -> dict[str, int]:
     seed.save_institution(SENCE, kind="SENCE")
     for rut, key in DEMO_LCE_KEYS.items():
         seed.save_api_key(key, _rut(rut), "LCE (demostración)")
-    password_hash = ScryptHasher().hash_password(DEMO_PASSWORD)
+    password_hash = ScryptHasher(get_settings().scrypt_log2_n).hash_password(DEMO_PASSWORD)
     accounts = _accounts(password_hash)
     for account, email in accounts:
         seed.save_user(account, email)

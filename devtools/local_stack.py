@@ -16,6 +16,9 @@ LOCAL_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
+    # The local stage, with the development signing key (refused by any other stage).
+    "GCA_STAGE": "local",
+    "GCA_DEV_KEYS": "1",
 }
 
 

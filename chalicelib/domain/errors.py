@@ -28,7 +28,17 @@ class ExpiredCredentialsError(AuthenticationError):
     code = "expired"
 
 
-class AccountLockedError(DomainError):
+class TooManyRequestsError(DomainError):
+    """Refused for now: `retry_after` seconds later the same request may be admitted."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 60, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, retry_after)
+
+
+class AccountLockedError(TooManyRequestsError):
     code = "account_locked"
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
 from ..bootstrap import bootstrap
 from ..domain.annulments import ALREADY_DECIDED, ReviewContext
@@ -16,16 +16,18 @@ from ..domain.errors import (
     ExpiredCredentialsError,
     PermissionDeniedError,
     StateConflictError,
+    TooManyRequestsError,
 )
 from ..services import annulments
 from . import presenters, schemas
-from .http import api, current_principal, model_response, raw_bytes, read_body
+from .http import api, client_address, current_principal, model_response, raw_bytes, read_body, request_header
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
 
 DECIDED_TITLE = "Solicitud ya resuelta"
 CHECK_TITLE = "Revise los datos"
+CROSS_SITE = "La decisión debe enviarse desde el formulario de esta página. Abra el enlace del correo nuevamente."
 
 
 @bp.route("/api/certificates/{number}/annulment", methods=["POST"])
@@ -120,10 +122,29 @@ def _outcome_text(request: AnnulmentRequest) -> str:
     return "Solicitud rechazada: el certificado sigue vigente."
 
 
+def _too_many(error: TooManyRequestsError) -> Response:
+    response = _message("Demasiadas solicitudes", error.message, 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _cross_site(request: Request) -> bool:
+    """A form posted from another site: the browser says so (Sec-Fetch-Site), or its Origin is not ours."""
+    fetch_site = request_header(request, "sec-fetch-site").lower()
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    origin = request_header(request, "origin")
+    if not origin or origin == "null":
+        return bool(origin)
+    return urlsplit(origin).netloc.lower() != request_header(request, "host").lower()
+
+
 @bp.route("/revision/{token}", methods=["GET"])
 def review_page(token: str) -> Response:
     try:
-        context = annulments.open_review_link(bootstrap(), token)
+        context = annulments.open_review_link(bootstrap(), token, client_address(bp.current_request))
+    except TooManyRequestsError as error:
+        return _too_many(error)
     except ExpiredCredentialsError as error:
         return _message("Enlace expirado", error.message, 400)
     except AuthenticationError as error:
@@ -137,13 +158,18 @@ def review_page(token: str) -> Response:
 
 @bp.route("/revision/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def review_decide(token: str) -> Response:
+    request = bp.current_request
+    if _cross_site(request):
+        return _message("No autorizado", CROSS_SITE, 403)
     try:
-        form = parse_qs(raw_bytes(bp.current_request).decode("utf-8", "replace"), max_num_fields=10)
+        form = parse_qs(raw_bytes(request).decode("utf-8", "replace"), max_num_fields=10)
     except ValueError:
         return _message(CHECK_TITLE, "El formulario no es válido.", 400)
     decision, comment = (form.get("decision") or [""])[0], (form.get("comment") or [""])[0]
     try:
-        decided = annulments.decide_by_link(bootstrap(), token, decision, comment)
+        decided = annulments.decide_by_link(bootstrap(), token, decision, comment, client_address(request))
+    except TooManyRequestsError as error:
+        return _too_many(error)
     except ExpiredCredentialsError as error:
         return _message("Enlace expirado", error.message, 400)
     except AuthenticationError as error:

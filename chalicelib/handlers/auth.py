@@ -1,4 +1,4 @@
-"""Login and the choice of profile and institution."""
+"""Login, the choice of profile and institution, who is asking, and logout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Response
 from ..bootstrap import bootstrap
 from ..services import auth
 from . import presenters, schemas
-from .http import api, bearer_token, current_principal, model_response, read_body
+from .http import api, bearer_token, client_address, model_response, no_content, read_body
 
 bp = Blueprint(__name__)
 
@@ -15,15 +15,19 @@ bp = Blueprint(__name__)
 @bp.route("/api/auth/login", methods=["POST"])
 @api(ok=schemas.LoginAnswer, body=schemas.LoginBody, errors=(401, 429), auth=None)
 def login() -> Response:
-    """Log in with RUT and password; five failures in a row lock the RUT for 15 minutes."""
-    body = read_body(bp.current_request, schemas.LoginBody)
-    signed_in = auth.log_in(bootstrap(), body.rut, body.password)
+    """Log in with RUT and password; five failures in a row lock the RUT for 15 minutes, and each client
+    address may try 30 times a minute (`GCA_RATE_LIMIT_LOGIN_PER_MIN`)."""
+    request = bp.current_request
+    body = read_body(request, schemas.LoginBody)
+    ports = bootstrap()
+    signed_in = auth.log_in(ports, body.rut, body.password, client=client_address(request))
     account = signed_in.account
     return model_response(
         schemas.LoginAnswer(
             token=signed_in.token,
             user=presenters.person(account.rut, account.name),
             profiles=[presenters.grant(grant) for grant in account.grants],
+            session=presenters.session_view(signed_in.session, ports.settings.idle_minutes),
         )
     )
 
@@ -31,11 +35,13 @@ def login() -> Response:
 @bp.route("/api/auth/profile", methods=["POST"])
 @api(ok=schemas.SessionAnswer, body=schemas.ProfileBody, errors=(403,))
 def select_profile() -> Response:
-    """Choose a profile and institution with the login token; the answer's token is for every later call."""
+    """Choose a profile and institution with the login token; the answer's token is for every later call.
+    Choosing again never extends the session."""
     request = bp.current_request
     token = bearer_token(request)
     body = read_body(request, schemas.ProfileBody)
-    chosen = auth.select_profile(bootstrap(), token, body.profile, body.institution_rut)
+    ports = bootstrap()
+    chosen = auth.select_profile(ports, token, body.profile, body.institution_rut)
     view = presenters.principal_view(chosen.principal)
     return model_response(
         schemas.SessionAnswer(
@@ -45,6 +51,7 @@ def select_profile() -> Response:
             profile_label=view.profile_label,
             institution=view.institution,
             regions=view.regions,
+            session=presenters.session_view(chosen.session, ports.settings.idle_minutes),
         )
     )
 
@@ -52,5 +59,16 @@ def select_profile() -> Response:
 @bp.route("/api/auth/me", methods=["GET"])
 @api(ok=schemas.PrincipalView)
 def who_am_i() -> Response:
-    """The person and the profile of the token."""
-    return model_response(presenters.principal_view(current_principal(bp.current_request)))
+    """The person and the profile of the token, and when the session ends."""
+    ports = bootstrap()
+    current = auth.current_session(ports, bearer_token(bp.current_request))
+    session = presenters.session_view(current.session, ports.settings.idle_minutes)
+    return model_response(presenters.principal_view(current.principal, session))
+
+
+@bp.route("/api/auth/logout", methods=["POST"])
+@api(status=204)
+def logout() -> Response:
+    """End the session: from now on its token gets 401 on every route."""
+    auth.log_out(bootstrap(), bearer_token(bp.current_request))
+    return no_content()

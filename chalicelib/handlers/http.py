@@ -18,13 +18,13 @@ from ..domain.annulments import PICK_DECISION, REASON_REQUIRED
 from ..domain.auth import CLAVE_REQUIRED, SIGN_IN_REQUIRED
 from ..domain.course_queries import PAGE_SIZES, PICK_CRITERION, PICK_PROGRAM
 from ..domain.errors import (
-    AccountLockedError,
     AuthenticationError,
     DomainError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     StateConflictError,
+    TooManyRequestsError,
 )
 from ..domain.issuing import ACCEPT_REQUIRED, INVOICE_REQUIRED
 from ..domain.lce import FACILITATOR_REQUIRED
@@ -45,7 +45,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (StateConflictError, 409),
-    (AccountLockedError, 429),
+    (TooManyRequestsError, 429),
 )
 
 CHALICE_CODES = {
@@ -85,11 +85,18 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 def domain_error_response(error: DomainError) -> Response:
     status = next((code for cls, code in _STATUS if isinstance(error, cls)), 400)
-    return error_response(status, error.code, error.message, error.field)
+    response = error_response(status, error.code, error.message, error.field)
+    if isinstance(error, TooManyRequestsError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(body=body, status_code=status, headers=dict(JSON_HEADERS))
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -253,6 +260,13 @@ def request_header(request: Request, name: str) -> str:
 
 
 # ---------------------------------------------------------------- who is asking
+
+
+def client_address(request: Request) -> str:
+    """The address API Gateway saw the request come from (never a header the client could set)."""
+    context: Any = request.context or {}
+    identity = context.get("identity") or {}
+    return str(identity.get("sourceIp") or "")
 
 
 def bearer_token(request: Request) -> str:

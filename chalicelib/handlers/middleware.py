@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice.app import Request, Response
 
+from ..config import get_settings
 from ..telemetry import logger
 from .http import CHALICE_CODES, CHALICE_MESSAGES, INTERNAL_ERROR, JSON_HEADERS, request_header
 
@@ -41,12 +42,20 @@ def _as_error_shape(response: Response) -> Response:
     return response
 
 
+def _security_headers() -> dict[str, str]:
+    """On every response: no content sniffing; deployed (HTTPS only), HSTS for a year."""
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if get_settings().deployed:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def correlate_requests(event: Request, get_response: Callable[[Request], Response]) -> Response:
     correlation_id = _correlation_id(event)
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
     response = _as_error_shape(get_response(event))
-    response.headers = {**(response.headers or {}), "X-Correlation-Id": correlation_id}
+    response.headers = {**(response.headers or {}), **_security_headers(), "X-Correlation-Id": correlation_id}
     logger.info(
         "request",
         extra={

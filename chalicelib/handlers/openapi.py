@@ -50,10 +50,15 @@ def _operations(routes: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str,
 
 
 def _error(status: int) -> dict[str, Any]:
-    return {
+    described: dict[str, Any] = {
         "description": _REASONS.get(status, "Error"),
         "content": {"application/json": {"schema": {"$ref": _REF.format(name=ErrorBody.__name__)}}},
     }
+    if status == 429:
+        described["headers"] = {
+            "Retry-After": {"description": "Segundos que esperar", "schema": {"type": "integer", "minimum": 1}}
+        }
+    return described
 
 
 def _ref(model: type) -> dict[str, Any]:
@@ -97,6 +102,8 @@ def _responses(operation: Operation, parameters: bool) -> dict[str, Any]:
                 "description": "OK" if status == 200 else "Creado",
                 "content": {"application/json": {"schema": _ref(operation.ok)}},
             }
+    elif operation.status == 204:
+        responses["204"] = {"description": "Hecho (sin contenido)"}
     errors = set(operation.errors)
     if parameters or operation.body or operation.query or operation.upload_types:
         errors.add(400)

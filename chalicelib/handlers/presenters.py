@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import msgspec
+
 from ..domain.access import Principal, Profile, ProfileGrant
 from ..domain.attendance import SessionAttendance
+from ..domain.auth import LoginSession
 from ..domain.certificates import (
     AnnulmentRequest,
     Certificate,
@@ -55,7 +58,7 @@ def grant(value: ProfileGrant) -> schemas.GrantView:
     )
 
 
-def principal_view(principal: Principal) -> schemas.PrincipalView:
+def principal_view(principal: Principal, session: schemas.SessionView | None = None) -> schemas.PrincipalView:
     chosen = grant(principal.grant)
     return schemas.PrincipalView(
         user=person(principal.rut, principal.name),
@@ -63,6 +66,15 @@ def principal_view(principal: Principal) -> schemas.PrincipalView:
         profile_label=chosen.profile_label,
         institution=chosen.institution,
         regions=chosen.regions,
+        session=session if session is not None else msgspec.UNSET,
+    )
+
+
+def session_view(session: LoginSession, idle_minutes: int) -> schemas.SessionView:
+    return schemas.SessionView(
+        expires_at=chile(session.ends_at),
+        idle_timeout_seconds=idle_minutes * 60,
+        idle_until=chile(session.idle_until),
     )
 
 

@@ -119,10 +119,20 @@ class GrantView(Struct):
     regions: list[RegionView]
 
 
+class SessionView(Struct):
+    """The server-side session a token names: it ends at `expires_at` (8 hours after the password
+    check, never extended), on logout, or after `idle_timeout_seconds` without a request."""
+
+    expires_at: datetime
+    idle_timeout_seconds: int
+    idle_until: datetime
+
+
 class LoginAnswer(Struct):
-    token: Annotated[str, Meta(description="Sirve sólo para elegir perfil (10 minutos)")]
+    token: Annotated[str, Meta(description="Sirve sólo para elegir perfil (10 minutos) y cerrar sesión")]
     user: PersonView
     profiles: list[GrantView]
+    session: SessionView
 
 
 ProfileChoice = Annotated[str, _doc("Código del perfil o su nombre en pantalla", pattern=PROFILE_PATTERN)]
@@ -139,15 +149,20 @@ class PrincipalView(Struct):
     profile_label: str
     institution: PartyView
     regions: list[RegionView]
+    session: SessionView | UnsetType = UNSET
 
 
 class SessionAnswer(Struct):
-    token: Annotated[str, Meta(description="Para `Authorization: Bearer` en cada llamada (8 horas)")]
+    token: Annotated[
+        str,
+        Meta(description="Para `Authorization: Bearer` en cada llamada, hasta 8 horas desde el ingreso o el cierre"),
+    ]
     user: PersonView
     profile: Profile
     profile_label: str
     institution: PartyView
     regions: list[RegionView]
+    session: SessionView
 
 
 # ---------------------------------------------------------------- courses

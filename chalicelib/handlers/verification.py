@@ -6,11 +6,20 @@ from chalice.app import Blueprint, Request, Response
 
 from ..bootstrap import bootstrap
 from ..domain.certificates import Certificate, CertificateStatus
-from ..domain.errors import DomainError, InvalidInputError, NotFoundError
+from ..domain.errors import DomainError, InvalidInputError, NotFoundError, TooManyRequestsError
 from ..domain.issuing import mask_rut
 from ..services import verification
 from . import presenters, schemas
-from .http import MAX_BODY_BYTES, api, model_response, query_param, raw_bytes, read_query, request_header
+from .http import (
+    MAX_BODY_BYTES,
+    api,
+    client_address,
+    model_response,
+    query_param,
+    raw_bytes,
+    read_query,
+    request_header,
+)
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
@@ -52,13 +61,14 @@ def _code(request: Request) -> str:
 
 
 @bp.route("/api/verify/{number}", methods=["GET"])
-@api(ok=schemas.Verification, query=schemas.VerifyQuery, errors=(404,), auth=None)
+@api(ok=schemas.Verification, query=schemas.VerifyQuery, errors=(404, 429), auth=None)
 def verify(number: str) -> Response:
     """Public verification (no login): valid or annulled, with the participants' RUTs partly hidden.
 
     An unknown number and a wrong code get the same 404.
     """
-    certificate = verification.verify_certificate(bootstrap(), number, _code(bp.current_request))
+    request = bp.current_request
+    certificate = verification.verify_certificate(bootstrap(), number, _code(request), client_address(request))
     return model_response(_view(certificate))
 
 
@@ -80,11 +90,19 @@ def _uploaded_pdf(request: Request) -> bytes:
 
 
 @bp.route("/api/verify/{number}/pdf", methods=["POST"], content_types=_UPLOAD_TYPES)
-@api(ok=schemas.Comparison, query=schemas.VerifyQuery, errors=(404,), auth=None, upload_types=tuple(_UPLOAD_TYPES))
+@api(
+    ok=schemas.Comparison,
+    query=schemas.VerifyQuery,
+    errors=(404, 429),
+    auth=None,
+    upload_types=tuple(_UPLOAD_TYPES),
+)
 def compare_pdf(number: str) -> Response:
     """Is this PDF byte for byte the one issued? The file as the body, or as the form field `pdf`."""
     request = bp.current_request
-    certificate, identical = verification.compare_pdf(bootstrap(), number, _code(request), _uploaded_pdf(request))
+    certificate, identical = verification.compare_pdf(
+        bootstrap(), number, _code(request), _uploaded_pdf(request), client_address(request)
+    )
     return model_response(schemas.Comparison(identical, _status(certificate)))
 
 
@@ -170,9 +188,20 @@ def verify_page(number: str) -> Response:
     return _verify_page(number, _code(bp.current_request))
 
 
+def _too_many(error: TooManyRequestsError) -> Response:
+    body = "<h1>Verificación de certificados de asistencia</h1>" + panel(
+        "error", f"<h2>Demasiadas consultas</h2><p>{escape(error.message)}</p>"
+    )
+    response = _page("Demasiadas consultas", body, 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def _verify_page(number: str, code: str, comparison: str = "") -> Response:
     try:
-        certificate = verification.verify_certificate(bootstrap(), number, code)
+        certificate = verification.verify_certificate(bootstrap(), number, code, client_address(bp.current_request))
+    except TooManyRequestsError as error:
+        return _too_many(error)
     except NotFoundError as error:
         body = (
             "<h1>Verificación de certificados de asistencia</h1>"
@@ -180,6 +209,10 @@ def _verify_page(number: str, code: str, comparison: str = "") -> Response:
             + _form(number, code)
         )
         return _page("No encontrado", body, 404)
+    return _certificate_page(certificate, comparison)
+
+
+def _certificate_page(certificate: Certificate, comparison: str = "") -> Response:
     title = f"Certificado N° {certificate.number}"
     return _page(title, f"<h1>{escape(title)}</h1>" + _result(certificate, comparison))
 
@@ -190,7 +223,9 @@ def verify_upload(number: str) -> Response:
     code = _code(request)
     upload = _uploaded_pdf(request) if len(raw_bytes(request)) <= verification.MAX_PDF_BYTES + MAX_BODY_BYTES else b""
     try:
-        _certificate, identical = verification.compare_pdf(bootstrap(), number, code, upload)
+        certificate, identical = verification.compare_pdf(bootstrap(), number, code, upload, client_address(request))
+    except TooManyRequestsError as error:
+        return _too_many(error)
     except InvalidInputError as error:
         return _verify_page(number, code, panel("error", f"<p>{escape(error.message)}</p>"))
     except DomainError:
@@ -203,4 +238,4 @@ def verify_upload(number: str) -> Response:
             "<p><strong>El PDF no coincide con el emitido.</strong> "
             "Puede haber sido modificado; confíe sólo en los datos de esta página.</p>",
         )
-    return _verify_page(number, code, message)
+    return _certificate_page(certificate, message)

@@ -27,7 +27,9 @@ from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, Certificate
 from ..domain.courses import Course, course_not_found
 from ..domain.errors import AuthenticationError, ExpiredCredentialsError
 from ..domain.issuing import visible_certificate
+from ..domain.limits import Limited
 from ..domain.notifications import DECIDED, REQUESTED, event_for
+from .limits import admit
 from .ports import Ports
 
 logger = logging.getLogger("gca")
@@ -130,12 +132,14 @@ def decide_request(
     return _decide(ports, request, officer, raw_decision, raw_comment)
 
 
-def open_review_link(ports: Ports, token: str) -> ReviewContext:
+def open_review_link(ports: Ports, token: str, client: str = "") -> ReviewContext:
     """What an emailed link points to. Reading it changes nothing (mail scanners open links).
 
     ExpiredCredentialsError for a genuine link past its 72 hours, AuthenticationError for anything
-    else that is not a link of ours, PermissionDeniedError when the officer it names left the region.
+    else that is not a link of ours, PermissionDeniedError when the officer it names left the region,
+    TooManyRequestsError past `GCA_RATE_LIMIT_REVIEW_PER_MIN` requests a minute from one address.
     """
+    admit(ports, Limited.REVIEW, client)
     try:
         claims = ports.tokens.read(token, ports.clock.now())
     except ExpiredCredentialsError:
@@ -149,8 +153,10 @@ def open_review_link(ports: Ports, token: str) -> ReviewContext:
     return ReviewContext(request, officer, ports.certificates.get(request.institution_rut, request.certificate_number))
 
 
-def decide_by_link(ports: Ports, token: str, raw_decision: object, raw_comment: object) -> AnnulmentRequest:
-    context = open_review_link(ports, token)
+def decide_by_link(
+    ports: Ports, token: str, raw_decision: object, raw_comment: object, client: str = ""
+) -> AnnulmentRequest:
+    context = open_review_link(ports, token, client)
     return _decide(ports, context.request, context.officer, raw_decision, raw_comment)
 
 

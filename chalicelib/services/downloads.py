@@ -22,13 +22,18 @@ class Download:
     filename: str
 
 
+# Temporary downloads live under their own prefix, which the bucket's lifecycle rule expires after a
+# day; nightly exports (domain.exports.NIGHTLY_PREFIX) are kept.
+DOWNLOADS_PREFIX = "downloads/"
+
+
 def link(ports: Ports, key: str, filename: str, content_type: str, *, inline: bool = False) -> Download:
     return Download(ports.documents.download_url(key, filename, content_type, inline=inline), filename)
 
 
 def workbook(ports: Ports, folder: str, filename: str, write: Callable[[IO[bytes]], None]) -> Download:
     """Write the workbook to a temporary file, upload it under a key nobody can guess, link to it."""
-    key = f"exports/{folder}/{uuid.uuid4().hex}/{filename}"
+    key = f"{DOWNLOADS_PREFIX}{folder}/{uuid.uuid4().hex}/{filename}"
     with tempfile.TemporaryFile() as out:
         write(out)
         out.seek(0)

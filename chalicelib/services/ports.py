@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 from typing import IO, Any, Protocol
 
 from ..config import Settings
+from ..domain.access import ProfileGrant
 from ..domain.annulments import Officer
 from ..domain.attendance import Session
 from ..domain.audit import AuditEntry
-from ..domain.auth import UserAccount
+from ..domain.auth import AttemptSlot, LoginSession, UserAccount
 from ..domain.certificates import (
     AnnulmentRequest,
     Certificate,
@@ -36,20 +37,46 @@ from ..domain.rut import Rut
 class Users(Protocol):
     def get_user(self, who: Rut) -> UserAccount | None: ...
 
+    def current(self, who: Rut) -> UserAccount | None:
+        """The account as checked on every request: it may be up to `settings.grant_cache_seconds` old."""
+        ...
+
+    def replace_password_hash(self, who: Rut, old: str, new: str) -> bool:
+        """`new` in place of `old`, only if the stored hash is still `old` (False when it was not)."""
+        ...
+
     def email_of(self, who: Rut) -> str | None: ...
 
     def officers_of(self, region_code: str) -> list[Officer]: ...
 
 
 class LoginAttempts(Protocol):
-    def locked_until(self, who: Rut) -> datetime | None: ...
-
-    def record_failure(self, who: Rut, now: datetime) -> int:
-        """Count one more consecutive failure, atomically, and return the new count."""
+    def take_slot(self, who: Rut, now: datetime) -> AttemptSlot:
+        """One of the RUT's password checks, taken with one conditional write before the check
+        (`AttemptSlot.number` None when all are taken; see `domain.auth.AttemptSlot`)."""
         ...
 
-    def lock(self, who: Rut, until: datetime) -> None:
-        """Lock and start counting again from zero."""
+
+class LoginSessions(Protocol):
+    """Server-side sessions: a token is good only while its session is stored and not over."""
+
+    def get(self, session_id: str) -> LoginSession | None: ...
+
+    def choose(self, session_id: str, grant: ProfileGrant, idle_until: datetime) -> bool:
+        """The profile the session acts as from now on; False when the session is gone."""
+        ...
+
+    def touch(self, session_id: str, idle_until: datetime) -> None:
+        """A later idle deadline (never an earlier one); nothing when the session is gone."""
+        ...
+
+    def end(self, session_id: str) -> None: ...
+
+
+class RateLimits(Protocol):
+    def hit(self, kind: str, client: str, now: datetime, limit: int, window: timedelta) -> datetime | None:
+        """Count one request of `client` to `kind`: None while within `limit` per `window` (the window
+        starts at its first request), else when the window ends."""
         ...
 
 
@@ -61,6 +88,12 @@ class PasswordHasher(Protocol):
     def verify_password(self, password: str, encoded: str | None) -> bool:
         """With None, spend the same time and say no: unknown RUTs look like wrong passwords."""
         ...
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """True when `encoded` was made at a lower cost than the current one."""
+        ...
+
+    def hash_password(self, password: str) -> str: ...
 
 
 class Tokens(Protocol):
@@ -160,7 +193,9 @@ class Transactions(Protocol):
         """StateConflictError when the course stopped receiving marks."""
         ...
 
-    def commit_login(self, who: Rut, audit: AuditEntry) -> None: ...
+    def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:
+        """A good login: its session starts, the RUT's attempt slots free up, the trail records it."""
+        ...
 
 
 # ---------------------------------------------------------------- documents, messages, telemetry
@@ -239,6 +274,8 @@ class Ports:
     hasher: PasswordHasher
     users: Users
     login_attempts: LoginAttempts
+    login_sessions: LoginSessions
+    rate_limits: RateLimits
     api_keys: ApiKeys
     courses: Courses
     sessions: Sessions

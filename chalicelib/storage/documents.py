@@ -6,6 +6,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import boto3
+from botocore.config import Config
 
 from ..config import get_settings
 
@@ -19,7 +20,10 @@ class DocumentStore:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = boto3.client("s3", region_name=get_settings().region)
+            # Signature Version 4 for every request and every presigned link (SigV2 is deprecated).
+            self._client = boto3.client(
+                "s3", region_name=get_settings().region, config=Config(signature_version="s3v4")
+            )
         return self._client
 
     @property

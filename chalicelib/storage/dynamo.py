@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from ..config import get_settings
 from ..domain.rut import Rut
@@ -29,6 +29,16 @@ def cancellation_codes(error: TransactWriteError) -> list[str | None]:
 def condition_failed(error: TransactWriteError) -> bool:
     """True when a transaction was cancelled because one of its conditions did not hold."""
     return "ConditionalCheckFailed" in cancellation_codes(error)
+
+
+def refused(error: PynamoDBException) -> bool:
+    """True when a single-item write was refused because its condition did not hold."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def epoch(moment: datetime) -> int:
+    """A time as DynamoDB's TTL reads it."""
+    return int(moment.timestamp())
 
 
 def rut(text: str) -> Rut:

@@ -74,13 +74,39 @@ class UserModel(Model):
 
 
 class LoginAttemptModel(Model):
-    """Consecutive failed logins per RUT, known or not, and the lock they lead to."""
+    """The password checks of a RUT, known or not, since its last good login: each attempt takes its
+    slot here (a conditional update) before its password is checked; all slots taken is a lock."""
 
     Meta = _meta("login_attempts")
     rut = UnicodeAttribute(hash_key=True)
-    failures = NumberAttribute(default=0)
-    locked_until = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    last_attempt_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+
+
+class LoginSessionModel(Model):
+    """A login, from the password check until logout, expiry or idleness: the token names it, and only
+    the SHA-256 of that name is the key. No item, no session."""
+
+    Meta = _meta("login_sessions")
+    session_hash = UnicodeAttribute(hash_key=True)
+    rut = UnicodeAttribute()
+    name = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    ends_at = UnicodeAttribute()
+    idle_until = UnicodeAttribute()
+    grant = GrantMap(null=True)
+    expires_at = TTLAttribute()
+
+
+class RateLimitModel(Model):
+    """Requests of one client address (its SHA-256) to one limited kind of route in the current window."""
+
+    Meta = _meta("rate_limits")
+    bucket = UnicodeAttribute(hash_key=True)
+    window_start = NumberAttribute()
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
 
 
 class ApiKeyModel(Model):
@@ -345,6 +371,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     InstitutionModel,
     UserModel,
     LoginAttemptModel,
+    LoginSessionModel,
+    RateLimitModel,
     ApiKeyModel,
     CourseModel,
     ParticipantModel,

@@ -16,6 +16,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.annulments import ALREADY_DECIDED
 from ..domain.attendance import Session
 from ..domain.audit import AuditEntry
+from ..domain.auth import LoginSession
 from ..domain.certificates import (
     AnnulmentRequest,
     AnnulmentStatus,
@@ -28,14 +29,14 @@ from ..domain.courses import Course
 from ..domain.errors import StateConflictError
 from ..domain.issuing import CounterConflictError, CourseChangedError
 from ..domain.notifications import DECIDED, REQUESTED
-from ..domain.rut import Rut
 from .annulments import OUTBOX_STATUS, annulment_item
 from .audit import audit_item
 from .certificates import certificate_item, counter_key, region_day
 from .courses import state_key
 from .dynamo import cancellation_codes, condition_failed, iso, transaction_connection
-from .models import AnnulmentModel, CertificateModel, CounterModel, CourseModel, LoginAttemptModel
-from .sessions import session_item
+from .login_sessions import session_item
+from .models import AnnulmentModel, CertificateModel, CounterModel, CourseModel, LoginAttemptModel, LoginSessionModel
+from .sessions import session_item as lce_session_item
 
 # Where the course's update is among an issue's items as PynamoDB sends them (and as the cancellation
 # reasons come back): it sends a transaction's puts before its updates, whatever the order they were
@@ -169,7 +170,7 @@ class TransactionWriter:
                     actions=[CourseModel.version.add(1)],
                     condition=_in_states(open_states),
                 )
-                transaction.save(session_item(course.course_code, session, fingerprint))
+                transaction.save(lce_session_item(course.course_code, session, fingerprint))
                 transaction.save(audit_item(audit))
         except TransactWriteError as error:
             if condition_failed(error):
@@ -178,8 +179,9 @@ class TransactionWriter:
                 ) from None
             raise
 
-    def commit_login(self, who: Rut, audit: AuditEntry) -> None:
-        """A successful login: the failure count starts again, and the login is in the trail."""
+    def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:
+        """A good login: its session starts, the RUT's attempt slots free up, the trail records it."""
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.delete(LoginAttemptModel(who.compact()))
+            transaction.save(session_item(session), condition=LoginSessionModel.session_hash.does_not_exist())
+            transaction.delete(LoginAttemptModel(session.rut.compact()))
             transaction.save(audit_item(audit))

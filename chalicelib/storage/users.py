@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from ..domain.access import Profile, ProfileGrant
 from ..domain.annulments import Officer
-from ..domain.auth import UserAccount
+from ..domain.auth import MAX_FAILED_ATTEMPTS, AttemptSlot, UserAccount, slots_free_at
 from ..domain.rut import Rut
-from .dynamo import iso, moment, rut
+from .dynamo import iso, moment, refused, rut
 from .models import ApiKeyModel, GrantMap, LoginAttemptModel, UserModel
 
 
@@ -55,13 +57,45 @@ def user_item(account: UserAccount, email: str | None = None) -> UserModel:
 
 
 class UserRepository:
-    """The `users` table: accounts, their e-mail, and the officers of each region (a sparse index)."""
+    """The `users` table: accounts, their e-mail, and the officers of each region (a sparse index).
+
+    `current` keeps each account it read for `max_age` seconds in this container: the grants checked
+    on every request cost a read once a minute, and a removed grant is seen within that minute.
+    """
+
+    def __init__(self, max_age: float = 60.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._max_age = max_age
+        self._monotonic = monotonic
+        self._recent: dict[Rut, tuple[float, UserAccount | None]] = {}
 
     def get_user(self, who: Rut) -> UserAccount | None:
         try:
             return account_from_item(UserModel.get(who.compact()))
         except DoesNotExist:
             return None
+
+    def current(self, who: Rut) -> UserAccount | None:
+        now = self._monotonic()
+        cached = self._recent.get(who)
+        if cached is not None and now - cached[0] < self._max_age:
+            return cached[1]
+        account = self.get_user(who)
+        if len(self._recent) > 10_000:
+            self._recent.clear()
+        self._recent[who] = (now, account)
+        return account
+
+    def replace_password_hash(self, who: Rut, old: str, new: str) -> bool:
+        """Only the hash changes (the API may update no other attribute of `users`)."""
+        try:
+            UserModel(who.compact()).update(
+                actions=[UserModel.password_hash.set(new)], condition=UserModel.password_hash == old
+            )
+        except UpdateError as error:
+            if refused(error):
+                return False
+            raise
+        return True
 
     def email_of(self, who: Rut) -> str | None:
         try:
@@ -77,33 +111,52 @@ class UserRepository:
 
 
 def _expiry(at: datetime) -> datetime:
-    # The row is only useful for the lock window; DynamoDB's TTL removes it a day later.
+    # Failures count "in a row" for a day at most; DynamoDB's TTL then removes the row.
     return at + timedelta(days=1)
 
 
 class LoginAttemptRepository:
-    """The `login_attempts` table: atomic counters, so two wrong passwords at once still count as two."""
+    """The `login_attempts` table: one row per RUT with the slots its attempts have taken.
 
-    def locked_until(self, who: Rut) -> datetime | None:
-        try:
-            item = LoginAttemptModel.get(who.compact(), consistent_read=True)
-        except DoesNotExist:
-            return None
-        return moment(item.locked_until)
+    Taking a slot is one conditional update (`attempts < 5`), so attempts that arrive together
+    cannot all be checked: the sixth finds every slot taken. Once LOCKOUT has passed since the last
+    slot was taken, one attempt (a conditional put on that time) starts the count again.
+    """
 
-    def record_failure(self, who: Rut, now: datetime) -> int:
-        item = LoginAttemptModel(who.compact())
-        item.update(actions=[LoginAttemptModel.failures.add(1), LoginAttemptModel.expires_at.set(_expiry(now))])
-        return int(item.failures)
-
-    def lock(self, who: Rut, until: datetime) -> None:
-        LoginAttemptModel(who.compact()).update(
-            actions=[
-                LoginAttemptModel.failures.set(0),
-                LoginAttemptModel.locked_until.set(iso(until)),
-                LoginAttemptModel.expires_at.set(_expiry(until)),
-            ]
-        )
+    def take_slot(self, who: Rut, now: datetime) -> AttemptSlot:
+        key = who.compact()
+        for _ in range(3):
+            item = LoginAttemptModel(key)
+            try:
+                item.update(
+                    actions=[
+                        LoginAttemptModel.attempts.add(1),
+                        LoginAttemptModel.last_attempt_at.set(iso(now)),
+                        LoginAttemptModel.expires_at.set(_expiry(now)),
+                    ],
+                    condition=LoginAttemptModel.attempts.does_not_exist()
+                    | (LoginAttemptModel.attempts < MAX_FAILED_ATTEMPTS),
+                )
+                return AttemptSlot(int(item.attempts))
+            except UpdateError as error:
+                if not refused(error):
+                    raise
+            try:
+                taken = LoginAttemptModel.get(key, consistent_read=True)
+            except DoesNotExist:
+                continue  # a good login freed the slots meanwhile
+            last = moment(taken.last_attempt_at) or now
+            if now < slots_free_at(last):
+                return AttemptSlot(None, slots_free_at(last))
+            try:
+                LoginAttemptModel(key, attempts=1, last_attempt_at=iso(now), expires_at=_expiry(now)).save(
+                    condition=LoginAttemptModel.last_attempt_at == taken.last_attempt_at
+                )
+                return AttemptSlot(1)
+            except PutError as error:
+                if not refused(error):
+                    raise
+        return AttemptSlot(None, slots_free_at(now))
 
 
 def api_key_digest(key: str) -> str:

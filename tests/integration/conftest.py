@@ -53,9 +53,10 @@ def local_stack(moto_endpoint: str) -> str:
 @cache
 def password_hash() -> str:
     """scrypt takes ~50 ms: every account of the session shares one hash of PASSWORD."""
+    from chalicelib.config import get_settings
     from chalicelib.security.passwords import ScryptHasher
 
-    return ScryptHasher().hash_password(PASSWORD)
+    return ScryptHasher(get_settings().scrypt_log2_n).hash_password(PASSWORD)
 
 
 class Seed:

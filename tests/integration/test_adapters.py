@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,6 +22,7 @@ from chalicelib.domain.access import Profile
 from chalicelib.domain.annulments import Officer, decide, decision_transition
 from chalicelib.domain.attendance import Mark, Session
 from chalicelib.domain.audit import AuditEntry, course_subject, user_subject
+from chalicelib.domain.auth import LoginSession
 from chalicelib.domain.certificates import (
     AnnulmentStatus,
     CertificateEvent,
@@ -38,6 +40,8 @@ from chalicelib.storage.audit import AuditRepository
 from chalicelib.storage.certificates import CertificateRepository
 from chalicelib.storage.courses import CourseRepository
 from chalicelib.storage.idempotency import PowertoolsIdempotency
+from chalicelib.storage.login_sessions import LoginSessionRepository
+from chalicelib.storage.rate_limits import RateLimitRepository
 from chalicelib.storage.sessions import SessionRepository
 from chalicelib.storage.transactions import TransactionWriter
 from chalicelib.storage.users import ApiKeyRepository, LoginAttemptRepository, UserRepository
@@ -229,17 +233,80 @@ def test_people_and_credentials_come_back_as_stored(seed):
     assert ApiKeyRepository().institution_for(key + "x") is None
 
 
-def test_login_attempts_count_atomically_and_a_lock_starts_again_from_zero(local_stack):
+def test_attempt_slots_are_taken_atomically_and_free_up_after_the_lock_window(local_stack):
     attempts = LoginAttemptRepository()
     who = rut(19191919)
 
-    counts = [attempts.record_failure(who, NOW) for _ in range(3)]
-    attempts.lock(who, NOW + timedelta(minutes=15))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        slots = list(pool.map(lambda _: attempts.take_slot(who, NOW), range(8)))
 
-    assert counts == [1, 2, 3]
-    assert attempts.locked_until(who) == NOW + timedelta(minutes=15)
-    assert attempts.record_failure(who, NOW) == 1
-    assert attempts.locked_until(rut(19191918)) is None
+    assert sorted(slot.number for slot in slots if slot.number is not None) == [1, 2, 3, 4, 5]
+    assert [slot.locked_until for slot in slots if slot.number is None] == [NOW + timedelta(minutes=15)] * 3
+    assert attempts.take_slot(who, NOW + timedelta(minutes=14, seconds=59)).number is None
+    assert attempts.take_slot(who, NOW + timedelta(minutes=15)).number == 1  # a new window
+    assert attempts.take_slot(who, NOW + timedelta(minutes=15)).number == 2
+    assert attempts.take_slot(rut(19191918), NOW).number == 1
+
+
+def test_a_session_is_stored_by_its_digest_and_ends_when_deleted(local_stack):
+    sessions = LoginSessionRepository()
+    who = rut(17171717)
+    session = LoginSession.begin("secreto-de-prueba", who, "ANA", NOW, timedelta(hours=8), timedelta(minutes=10))
+    TransactionWriter().commit_login(session, AuditEntry(user_subject(who), "login", NOW, who, "ANA"))
+
+    assert sessions.get("secreto-de-prueba") == session
+    raw = boto3.resource("dynamodb").Table(get_settings().table_name("login_sessions")).scan()["Items"]
+    assert "secreto-de-prueba" not in json.dumps(raw, default=str)
+    assert int(raw[0]["expires_at"]) == int(session.ends_at.timestamp())
+
+    chosen = grant(Profile.NATIONAL_ADMIN)
+    assert sessions.choose("secreto-de-prueba", chosen, NOW + timedelta(minutes=30)) is True
+    sessions.touch("secreto-de-prueba", NOW + timedelta(minutes=31))
+    sessions.touch("secreto-de-prueba", NOW + timedelta(minutes=20))  # never earlier
+    assert sessions.get("secreto-de-prueba") == replace(session, grant=chosen, idle_until=NOW + timedelta(minutes=31))
+
+    sessions.end("secreto-de-prueba")
+    assert sessions.get("secreto-de-prueba") is None
+    assert sessions.choose("secreto-de-prueba", chosen, NOW) is False
+    sessions.touch("secreto-de-prueba", NOW + timedelta(hours=1))  # a gone session stays gone
+    assert sessions.get("secreto-de-prueba") is None
+
+
+def test_rate_limit_windows_open_with_their_first_request(local_stack):
+    limits = RateLimitRepository()
+    minute = timedelta(minutes=1)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: limits.hit("verify", "203.0.113.5", NOW, 5, minute), range(8)))
+
+    assert answers.count(None) == 5
+    assert limits.hit("verify", "198.51.100.1", NOW, 5, minute) is None  # another address
+    assert limits.hit("login", "203.0.113.5", NOW, 5, minute) is None  # another kind
+    later = NOW + timedelta(seconds=59)
+    assert limits.hit("verify", "203.0.113.5", later, 5, minute) is not None
+    assert limits.hit("verify", "203.0.113.5", NOW + minute + timedelta(seconds=1), 5, minute) is None
+
+
+def test_the_cached_account_is_read_again_after_max_age(seed):
+    clock = [0.0]
+    users = UserRepository(max_age=60, monotonic=lambda: clock[0])
+    who = seed.account(rut(16161616), "ANA", grant(Profile.NATIONAL_ADMIN)).rut
+    assert users.current(who).grants == (grant(Profile.NATIONAL_ADMIN),)
+
+    seed.account(who, "ANA")  # every grant removed
+    clock[0] = 59.9
+    assert users.current(who).grants == (grant(Profile.NATIONAL_ADMIN),)
+    clock[0] = 60.0
+    assert users.current(who).grants == ()
+
+
+def test_a_password_hash_is_replaced_only_where_it_still_is_the_old_one(seed):
+    account = seed.account(rut(15151515), "ANA", grant(Profile.NATIONAL_ADMIN))
+    users = UserRepository()
+
+    assert users.replace_password_hash(account.rut, "otra", "nueva") is False
+    assert users.replace_password_hash(account.rut, account.password_hash, "nueva") is True
+    assert users.get_user(account.rut) == replace(account, password_hash="nueva")
 
 
 # ---------------------------------------------------------------- transactions
@@ -336,15 +403,18 @@ def test_commit_decision_twice_is_refused_and_the_first_stands(seed):
     assert (DECIDED, request.request_id) not in AnnulmentRepository().unpublished()
 
 
-def test_commit_login_clears_the_failures_and_writes_the_audit_entry(local_stack):
+def test_commit_login_frees_the_slots_and_writes_the_audit_entry(local_stack):
     who = rut(18181818)
     attempts = LoginAttemptRepository()
     for _ in range(4):
-        attempts.record_failure(who, NOW)
+        attempts.take_slot(who, NOW)
+    session = LoginSession.begin("s-18181818", who, "VALENTINA", NOW, timedelta(hours=8), timedelta(minutes=10))
 
-    TransactionWriter().commit_login(who, AuditEntry(user_subject(who), "login", NOW, who, "VALENTINA JOSEFA ARAYA"))
+    audit = AuditEntry(user_subject(who), "login", NOW, who, "VALENTINA JOSEFA ARAYA")
+    TransactionWriter().commit_login(session, audit)
+    TransactionWriter().commit_login(session, audit)
 
-    assert attempts.record_failure(who, NOW) == 1  # counting from zero again
+    assert attempts.take_slot(who, NOW).number == 1  # counting from zero again
     trail = AuditRepository().list_for(user_subject(who))
     assert [(e["action"], e["actor_name"]) for e in trail] == [("login", "VALENTINA JOSEFA ARAYA")]
 

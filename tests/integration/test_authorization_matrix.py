@@ -97,6 +97,8 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/api/verify/{number}", ANYONE),
     ("POST", "/api/verify/{number}/pdf", ANYONE),
     ("PUT", "/api/lce/courses/{course_code}/sessions/{session_id}", MACHINE_KEY_ONLY),
+    # Last: it ends the caller's session.
+    ("POST", "/api/auth/logout", SIGNED_IN),
 ]
 PUBLIC_WITHOUT_MATRIX = {("POST", "/api/auth/login"), ("GET", "/api/{proxy+}")}
 
@@ -155,15 +157,7 @@ def world(seed, sign_in):
         "other_institution": sign_in(OTHER_ADMIN_RUT, Profile.NATIONAL_ADMIN, OTHER_OTEC),
     }
     signer = TokenSigner(get_token_keys())
-    claims = {
-        "stage": "session",
-        "sub": "111111111",
-        "name": "X",
-        "profile": "NATIONAL_ADMIN",
-        "inst": "759982401",
-        "inst_name": "Sofofa",
-        "regions": [],
-    }
+    claims = {"sid": "una-sesion-que-vencio"}
     tokens["expired_token"] = signer.issue(claims, datetime.now(UTC) - timedelta(hours=9), timedelta(hours=8))
     good = tokens["national_admin"]
     tokens["tampered_token"] = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from chalicelib.config import Settings
+from chalicelib.domain.access import ProfileGrant
 from chalicelib.domain.annulments import ALREADY_DECIDED, Officer
 from chalicelib.domain.attendance import Session
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.auth import UserAccount
+from chalicelib.domain.auth import MAX_FAILED_ATTEMPTS, AttemptSlot, LoginSession, UserAccount, slots_free_at
 from chalicelib.domain.certificates import (
     AnnulmentRequest,
     AnnulmentStatus,
@@ -62,13 +63,27 @@ class FakeClock:
 
 
 class PlainHasher:
-    """Readable 'hashes'; an unknown RUT (None) is never verified."""
+    """Readable 'hashes' at a cost: `plain$<cost>$<password>`; an unknown RUT (None) is never verified,
+    and a hash of a lower cost than `cost` asks to be re-hashed."""
+
+    def __init__(self, cost: int = 1) -> None:
+        self.cost = cost
+        self.checked: list[str | None] = []
 
     def hash_password(self, password: str) -> str:
-        return f"plain${password}"
+        return f"plain${self.cost}${password}"
 
     def verify_password(self, password: str, encoded: str | None) -> bool:
-        return encoded is not None and encoded == self.hash_password(password)
+        self.checked.append(encoded)
+        if encoded is None:
+            return False
+        _, _, cost_and_password = encoded.partition("$")
+        _, _, stored = cost_and_password.partition("$")
+        return stored == password
+
+    def needs_rehash(self, encoded: str) -> bool:
+        cost = encoded.split("$")[1]
+        return int(cost) < self.cost
 
 
 @dataclass
@@ -78,8 +93,9 @@ class Store:
     accounts: dict[Rut, UserAccount] = field(default_factory=dict)
     emails: dict[Rut, str] = field(default_factory=dict)
     officers: list[Officer] = field(default_factory=list)
-    failures: dict[Rut, int] = field(default_factory=dict)
-    locks: dict[Rut, datetime] = field(default_factory=dict)
+    attempts: dict[Rut, tuple[int, datetime]] = field(default_factory=dict)
+    login_sessions: dict[str, LoginSession] = field(default_factory=dict)
+    rate_hits: dict[tuple[str, str], tuple[datetime, int]] = field(default_factory=dict)
     api_keys: dict[str, Rut] = field(default_factory=dict)
     courses: dict[str, Course] = field(default_factory=dict)
     participants: dict[str, list[Participant]] = field(default_factory=dict)
@@ -105,6 +121,16 @@ class InMemoryUsers:
     def get_user(self, who: Rut) -> UserAccount | None:
         return self.store.accounts.get(who)
 
+    def current(self, who: Rut) -> UserAccount | None:
+        return self.store.accounts.get(who)
+
+    def replace_password_hash(self, who: Rut, old: str, new: str) -> bool:
+        account = self.store.accounts.get(who)
+        if account is None or account.password_hash != old:
+            return False
+        self.store.accounts[who] = replace(account, password_hash=new)
+        return True
+
     def email_of(self, who: Rut) -> str | None:
         return self.store.emails.get(who)
 
@@ -113,19 +139,57 @@ class InMemoryUsers:
 
 
 class InMemoryLoginAttempts:
+    """As the table's conditional update: a slot while fewer than 5 are taken, a fresh count once the
+    lock window after the last one has passed."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def locked_until(self, who: Rut) -> datetime | None:
-        return self.store.locks.get(who)
+    def take_slot(self, who: Rut, now: datetime) -> AttemptSlot:
+        taken, last = self.store.attempts.get(who, (0, now))
+        if taken >= MAX_FAILED_ATTEMPTS:
+            if now < slots_free_at(last):
+                return AttemptSlot(None, slots_free_at(last))
+            taken = 0
+        self.store.attempts[who] = (taken + 1, now)
+        return AttemptSlot(taken + 1)
 
-    def record_failure(self, who: Rut, now: datetime) -> int:
-        self.store.failures[who] = self.store.failures.get(who, 0) + 1
-        return self.store.failures[who]
 
-    def lock(self, who: Rut, until: datetime) -> None:
-        self.store.locks[who] = until
-        self.store.failures[who] = 0
+class InMemoryLoginSessions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, session_id: str) -> LoginSession | None:
+        return self.store.login_sessions.get(session_id)
+
+    def choose(self, session_id: str, grant: ProfileGrant, idle_until: datetime) -> bool:
+        session = self.store.login_sessions.get(session_id)
+        if session is None:
+            return False
+        self.store.login_sessions[session_id] = replace(session, grant=grant, idle_until=idle_until)
+        return True
+
+    def touch(self, session_id: str, idle_until: datetime) -> None:
+        session = self.store.login_sessions.get(session_id)
+        if session is not None and session.idle_until < idle_until:
+            self.store.login_sessions[session_id] = replace(session, idle_until=idle_until)
+
+    def end(self, session_id: str) -> None:
+        self.store.login_sessions.pop(session_id, None)
+
+
+class InMemoryRateLimits:
+    """A window per (kind, client) that opens with its first request."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def hit(self, kind: str, client: str, now: datetime, limit: int, window: timedelta) -> datetime | None:
+        start, hits = self.store.rate_hits.get((kind, client), (now, 0))
+        if now - start >= window:
+            start, hits = now, 0
+        self.store.rate_hits[(kind, client)] = (start, hits + 1)
+        return None if hits + 1 <= limit else start + window
 
 
 class InMemoryApiKeys:
@@ -333,9 +397,10 @@ class InMemoryTransactions:
         self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
         self.store.audit.append(audit)
 
-    def commit_login(self, who: Rut, audit: AuditEntry) -> None:
-        self.store.failures.pop(who, None)
-        self.store.locks.pop(who, None)
+    def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:
+        assert session.session_id not in self.store.login_sessions
+        self.store.login_sessions[session.session_id] = session
+        self.store.attempts.pop(session.rut, None)
         self.store.audit.append(audit)
 
 
@@ -538,6 +603,8 @@ def world(*, clock: FakeClock | None = None) -> World:
         hasher=hasher,
         users=InMemoryUsers(store),
         login_attempts=InMemoryLoginAttempts(store),
+        login_sessions=InMemoryLoginSessions(store),
+        rate_limits=InMemoryRateLimits(store),
         api_keys=InMemoryApiKeys(store),
         courses=InMemoryCourses(store),
         sessions=InMemorySessions(store),

@@ -488,7 +488,7 @@ def test_export_attendance_links_to_a_stored_workbook_of_every_participant(w):
     download = courses.export_attendance(w.ports, ADMIN, "5115263")
 
     assert download.filename == "asistencia-total-5115263.xlsx"
-    assert download.url.startswith(f"memory://exports/{OTEC.rut.compact()}/")
+    assert download.url.startswith(f"memory://downloads/{OTEC.rut.compact()}/")
     assert "filename=asistencia-total-5115263.xlsx" in download.url
     assert w.documents.body(download.url) == b"88086031=25,153034443=0"
     kind, written = w.workbooks.written[0]
@@ -511,7 +511,7 @@ def test_export_search_contains_the_whole_result_not_one_page(w):
     download = courses.export_search(w.ports, ADMIN, search("sence_code", "1237740585", page="1", page_size="10"))
 
     assert download.filename == "cursos-sence.xlsx"
-    assert download.url.startswith(f"memory://exports/{OTEC.rut.compact()}/")
+    assert download.url.startswith(f"memory://downloads/{OTEC.rut.compact()}/")
     kind, listed = w.workbooks.written[0]
     assert kind == "course_list"
     assert [c.course_code for c in listed] == [c.course_code for c in made]
@@ -554,4 +554,4 @@ def test_each_export_gets_its_own_unguessable_key(w):
     second = courses.export_participant_sessions(w.ports, ADMIN, "5115263", "88086031")
 
     assert first.url != second.url
-    assert len([k for k in w.store.documents if k.startswith("exports/")]) == 2
+    assert len([k for k in w.store.documents if k.startswith("downloads/")]) == 2

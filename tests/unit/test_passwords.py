@@ -2,9 +2,9 @@
 
 import pytest
 
-from chalicelib.security.passwords import ScryptHasher
+from chalicelib.security.passwords import OWASP_LOG2_N, ScryptHasher
 
-hasher = ScryptHasher()
+hasher = ScryptHasher(14)  # cheaper than production, the same code
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,19 @@ def test_tampered_digest_is_refused(encoded):
     prefix, _, digest = encoded.rpartition("$")
     flipped = ("B" if digest[0] != "B" else "C") + digest[1:]
     assert hasher.verify_password("Clave-Ñandú-2017", f"{prefix}${flipped}") is False
+
+
+def test_production_cost_is_owasps_recommendation():
+    """OWASP's scrypt minimum: N = 2^17, r = 8, p = 1 (128 MiB); the default hasher uses it."""
+    assert OWASP_LOG2_N == 17
+    strong = ScryptHasher().hash_password("Clave-Ñandú-2017")
+    assert strong.startswith("scrypt$131072$8$1$")
+    assert ScryptHasher().verify_password("Clave-Ñandú-2017", strong) is True
+
+
+def test_a_cheaper_hash_still_verifies_and_asks_to_be_rehashed(encoded):
+    strong = ScryptHasher()
+    assert strong.verify_password("Clave-Ñandú-2017", encoded) is True
+    assert strong.needs_rehash(encoded) is True
+    assert hasher.needs_rehash(encoded) is False
+    assert strong.needs_rehash("garbage") is True
