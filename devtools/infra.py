@@ -1,7 +1,14 @@
-"""Writes infra/resources.json, the template `chalice package --merge-template` merges in.
+"""Writes infra/resources.json, the template `chalice package --merge-template` merges in, and the
+`.chalice/policy-*.json` files `chalice package` reads for each function's role.
 
-The tables come from the PynamoDB models (keys, indexes, projections), so the deployed schema and
-the code cannot drift apart; `tests/unit/test_infra.py` fails when the committed file is stale.
+The tables come from the PynamoDB models (keys, indexes, projections, TTL attribute), so the deployed
+schema and the code cannot drift apart; every function's permissions come from one declaration,
+`FUNCTIONS`, per table (or index), per key prefix and per action. `tests/unit/test_infra.py` fails
+when a committed file is stale, and `tests/integration/test_least_privilege.py` compares each
+function's permissions with the AWS calls it really makes.
+
+`chalice package` deep-merges this template into its own: dicts merge, lists replace. So each role's
+`Policies` here replaces the one Chalice made from the policy file (they are the same document).
 """
 
 from __future__ import annotations
@@ -9,20 +16,295 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import AllProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.storage.models import ALL_MODELS
+from chalicelib.domain.exports import NIGHTLY_PREFIX
+from chalicelib.storage.models import ALL_MODELS, UserModel
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "infra" / "resources.json"
+POLICY_DIR = ROOT / ".chalice"
 PREFIX = "gca-prod-"
 QUEUE = f"{PREFIX}annulments"
-FUNCTIONS = ("APIHandler", "NotifyAnnulments", "RelayOutbox", "NightlyExports")
-TTL = {"login_attempts": "expires_at", "idempotency": "expiration"}
+BUCKET = f"{PREFIX}documents-${{AWS::AccountId}}"
+API_STAGE = "api"  # `api_gateway_stage` of the prod stage in .chalice/config.json
+SENDER_DOMAIN = "gca.sence.cl"
+SENDER_ADDRESS = f"no-responder@{SENDER_DOMAIN}"  # GCA_SES_SENDER of the prod stage
+TOKEN_KEYS_SECRET = "gca-prod/token-keys"
+LOG_RETENTION_DAYS = 365
+
+# Powertools' idempotency table is not a PynamoDB model: its key and TTL attribute are Powertools'.
+IDEMPOTENCY_TABLE = "idempotency"
+IDEMPOTENCY_TTL = "expiration"
+
+# Where the application keeps each kind of object.
+CERTIFICATES_PREFIX = "certificates/"  # issued PDFs and their ANULADO copies: kept
+DOWNLOADS_PREFIX = "downloads/"  # workbooks behind a 5-minute link: deleted after a day
+# NIGHTLY_PREFIX ("exports/nightly/", chalicelib.domain.exports): the nightly exports, kept
+
+# ---------------------------------------------------------------- rate limits (WAF, API Gateway)
+
+# Requests per client address and minute, as the application counts them (chalicelib/config.py);
+# WAF's rate-based rules accept these figures over a 60-second window (minimum 10).
+LOGIN_PER_MINUTE = 30
+VERIFY_PER_MINUTE = 60
+REVIEW_PER_MINUTE = 30
+# Any route, per client address, over 5 minutes: room for an office behind one address.
+GENERAL_PER_5_MINUTES = 3000
+# The whole stage, every client together (API Gateway's token bucket, requests per second).
+STAGE_RATE_PER_SECOND = 100
+STAGE_BURST = 200
+
+# WAF sees the path as the client sent it: `/api/...` on a custom domain, `/api/api/...` on the
+# execute-api address (the stage name first). The patterns accept both.
+_STAGE = f"(/{API_STAGE})?"
+LIMITED_PATHS = {
+    "Login": (f"^{_STAGE}/api/auth/login/?$", LOGIN_PER_MINUTE, "json"),
+    "VerifyApi": (f"^{_STAGE}/api/verify(/|$)", VERIFY_PER_MINUTE, "json"),
+    "VerifyPage": (f"^{_STAGE}/verificar(/|$)", VERIFY_PER_MINUTE, "html"),
+    "ReviewLink": (f"^{_STAGE}/revision(/|$)", REVIEW_PER_MINUTE, "html"),
+}
+TOO_MANY_MESSAGE = "Demasiadas solicitudes desde su dirección. Espere un minuto e intente nuevamente."
+
+# ---------------------------------------------------------------- least privilege, per function
+
+READ = ("GetItem",)
+QUERY = ("Query",)
+
+
+@dataclass(frozen=True)
+class Function:
+    """What one Lambda function may do: every statement of its role is written from this.
+
+    `tables` maps a table, or `table/index/<index>`, to DynamoDB actions. A transaction
+    (TransactWriteItems) needs PutItem, UpdateItem, DeleteItem or ConditionCheckItem on each table
+    it writes, and TransactGetItems needs GetItem: there is no IAM action of their own.
+    """
+
+    name: str  # FunctionName; its log group is /aws/lambda/<name>
+    role: str  # the role `chalice package` generates for it
+    policy_file: str  # in .chalice/, named by `iam_policy_file` in config.json
+    tables: Mapping[str, tuple[str, ...]]
+    objects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key prefix → S3 actions
+    list_bucket: bool = False
+    queue: tuple[str, ...] = ()  # SQS actions on the annulment queue
+    send_email: bool = False
+    token_keys: bool = False
+    rehash_passwords: bool = False  # UpdateItem on `users`, only the key and password_hash
+
+
+FUNCTIONS: dict[str, Function] = {
+    "APIHandler": Function(
+        name=f"{PREFIX}api",
+        role="ApiHandlerRole",
+        policy_file="policy-api.json",
+        tables={
+            # People and credentials: read only (a better password hash is the one write, below).
+            "users": READ,
+            "users/index/officer_region_index": QUERY,  # the officers a review link may name
+            "api_keys": READ,
+            # Sign-in state the API keeps.
+            "login_attempts": ("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            "login_sessions": ("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
+            # Courses move state inside the issue, annulment, decision and LCE transactions.
+            "courses": ("GetItem", "UpdateItem"),
+            "courses/index/institution_program_index": QUERY,
+            "courses/index/sence_code_index": QUERY,
+            "courses/index/state_index": QUERY,
+            "participants": ("GetItem", "Query"),
+            "sessions": ("GetItem", "Query", "PutItem"),  # an LCE push puts the whole session
+            "certificates": ("GetItem", "PutItem", "UpdateItem"),  # issue; annulment; PDF key
+            "certificates/index/course_index": QUERY,
+            "certificates/index/verification_index": QUERY,
+            "counters": ("GetItem", "UpdateItem"),
+            "annulments": ("GetItem", "PutItem", "UpdateItem"),  # request; decision; published
+            "annulments/index/course_index": QUERY,
+            "annulments/index/pending_region_index": QUERY,
+            "audit": ("PutItem",),
+        },
+        objects={
+            CERTIFICATES_PREFIX: ("GetObject", "PutObject"),
+            DOWNLOADS_PREFIX: ("GetObject", "PutObject"),
+            NIGHTLY_PREFIX: ("GetObject",),
+        },
+        list_bucket=True,
+        queue=("GetQueueUrl", "SendMessage"),
+        token_keys=True,
+        rehash_passwords=True,
+    ),
+    "NotifyAnnulments": Function(
+        name=f"{PREFIX}notify-annulments",
+        role="NotifyAnnulmentsRole",
+        policy_file="policy-notifier.json",
+        tables={
+            "annulments": READ,
+            "users": READ,
+            "users/index/officer_region_index": QUERY,
+            "courses": READ,
+            # Powertools: a conditional put; a repeated event's record comes back with the refused put
+            # (ReturnValuesOnConditionCheckFailure), so no GetItem; delete when the work fails.
+            IDEMPOTENCY_TABLE: ("PutItem", "UpdateItem", "DeleteItem"),
+        },
+        # What Lambda's event source mapping does with the function's role, not the code.
+        queue=("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),
+        send_email=True,
+        token_keys=True,
+    ),
+    "RelayOutbox": Function(
+        name=f"{PREFIX}relay-outbox",
+        role="RelayOutboxRole",
+        policy_file="policy-relay.json",
+        tables={"annulments/index/outbox_index": QUERY, "annulments": ("UpdateItem",)},
+        queue=("GetQueueUrl", "SendMessage"),
+        token_keys=True,  # bootstrap() reads the key ring in every function
+    ),
+    "NightlyExports": Function(
+        name=f"{PREFIX}nightly-exports",
+        role="NightlyExportsRole",
+        policy_file="policy-exports.json",
+        tables={"certificates/index/issued_day_index": QUERY, "certificates/index/annulled_day_index": QUERY},
+        objects={NIGHTLY_PREFIX: ("PutObject",)},
+        token_keys=True,  # bootstrap() reads the key ring in every function
+    ),
+}
+
+
+def _sub(arn: str) -> dict[str, str]:
+    return {"Fn::Sub": arn}
+
+
+def _regional(service: str, resource: str) -> dict[str, str]:
+    return _sub(f"arn:aws:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}")
+
+
+def table_arn(path: str) -> dict[str, str]:
+    """`users` or `users/index/officer_region_index` → the exact ARN in the stack's account and region."""
+    return _regional("dynamodb", f"table/{PREFIX}{path}")
+
+
+def _pascal(text: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+def _key_attribute(model: type[Model]) -> str:
+    return next(a.attr_name or n for n, a in model.get_attributes().items() if getattr(a, "is_hash_key", False))
+
+
+def policy(function: Function) -> dict[str, Any]:
+    """The role policy of `function`: exact ARNs, no wildcard action."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": _regional("logs", f"log-group:/aws/lambda/{function.name}:*"),
+        },
+        {
+            # X-Ray has no resource-level permissions for these two actions: "*" is the only resource.
+            "Sid": "Traces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+    ]
+    for path, actions in function.tables.items():
+        statements.append(
+            {
+                "Sid": "Table" + _pascal(path),
+                "Effect": "Allow",
+                "Action": [f"dynamodb:{action}" for action in actions],
+                "Resource": table_arn(path),
+            }
+        )
+    if function.rehash_passwords:
+        # A login that finds an older scrypt cost stores the new hash: only that attribute may change.
+        password = UserModel.password_hash.attr_name
+        statements.append(
+            {
+                "Sid": "RehashPasswordOnly",
+                "Effect": "Allow",
+                "Action": ["dynamodb:UpdateItem"],
+                "Resource": table_arn("users"),
+                "Condition": {
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": [_key_attribute(UserModel), password]}
+                },
+            }
+        )
+    by_actions: dict[tuple[str, ...], list[str]] = {}
+    for prefix, actions in function.objects.items():
+        by_actions.setdefault(actions, []).append(prefix)
+    for actions, prefixes in by_actions.items():
+        statements.append(
+            {
+                "Sid": "Objects" + "".join(_pascal(action) for action in actions),
+                "Effect": "Allow",
+                "Action": [f"s3:{action}" for action in actions],
+                "Resource": [_sub(f"arn:aws:s3:::{BUCKET}/{prefix}*") for prefix in prefixes],
+            }
+        )
+    if function.list_bucket:
+        # Listing the nightly exports, and the 404 (not 403) of HeadObject on a key that does not
+        # exist yet: S3 answers 404 only to a caller that may list the bucket, whatever the prefix.
+        statements.append(
+            {
+                "Sid": "ListBucket",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": _sub(f"arn:aws:s3:::{BUCKET}"),
+            }
+        )
+    if function.queue:
+        statements.append(
+            {
+                "Sid": "AnnulmentQueue",
+                "Effect": "Allow",
+                "Action": [f"sqs:{action}" for action in function.queue],
+                "Resource": _regional("sqs", QUEUE),
+            }
+        )
+    if function.send_email:
+        # SES authorises a send against the identity of its sender: the address if it is verified
+        # on its own, else its domain.
+        statements.append(
+            {
+                "Sid": "SendAsSender",
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail"],
+                "Resource": [
+                    _regional("ses", f"identity/{SENDER_DOMAIN}"),
+                    _regional("ses", f"identity/{SENDER_ADDRESS}"),
+                ],
+            }
+        )
+    if function.token_keys:
+        statements.append(
+            {
+                "Sid": "TokenKeys",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": {"Ref": "TokenKeys"},  # the secret's full ARN, random suffix included
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# ---------------------------------------------------------------- tables
+
+
+def ttl_attribute(model: type[Model]) -> str | None:
+    """The stored name of the model's TTLAttribute: DynamoDB deletes the item once that time passes."""
+    for name, attribute in model.get_attributes().items():
+        if isinstance(attribute, TTLAttribute):
+            return attribute.attr_name or name
+    return None
 
 
 def _logical(name: str) -> str:
@@ -69,8 +351,9 @@ def _table(model: type[Model]) -> tuple[str, dict[str, Any]]:
     }
     if indexes:
         properties["GlobalSecondaryIndexes"] = sorted(indexes, key=lambda i: i["IndexName"])
-    if name in TTL:
-        properties["TimeToLiveSpecification"] = {"AttributeName": TTL[name], "Enabled": True}
+    ttl = ttl_attribute(model)
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return _logical(name), {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -85,11 +368,11 @@ def _idempotency() -> tuple[str, dict[str, Any]]:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "TableName": f"{PREFIX}idempotency",
+            "TableName": f"{PREFIX}{IDEMPOTENCY_TABLE}",
             "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+            "TimeToLiveSpecification": {"AttributeName": IDEMPOTENCY_TTL, "Enabled": True},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "DeletionProtectionEnabled": True,
             "SSESpecification": {"SSEEnabled": True},
@@ -97,16 +380,87 @@ def _idempotency() -> tuple[str, dict[str, Any]]:
     }
 
 
+# ---------------------------------------------------------------- WAF
+
+
+def _visibility(metric: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+
+def _block(body_key: str) -> dict[str, Any]:
+    return {
+        "Block": {
+            "CustomResponse": {
+                "ResponseCode": 429,
+                "CustomResponseBodyKey": body_key,
+                "ResponseHeaders": [{"Name": "Retry-After", "Value": "60"}],
+            }
+        }
+    }
+
+
+def _rate_rule(name: str, priority: int, limit: int, window: int, body: str, path: str | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Limit": limit, "EvaluationWindowSec": window, "AggregateKeyType": "IP"}
+    if path is not None:
+        statement["ScopeDownStatement"] = {
+            "RegexMatchStatement": {
+                "RegexString": path,
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": [
+                    {"Priority": 0, "Type": "URL_DECODE"},
+                    {"Priority": 1, "Type": "NORMALIZE_PATH"},
+                ],
+            }
+        }
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Statement": {"RateBasedStatement": statement},
+        "Action": _block(body),
+        "VisibilityConfig": _visibility(f"gca-{name}"),
+    }
+
+
+def _web_acl() -> dict[str, Any]:
+    rules = [
+        _rate_rule(name, priority, limit, 60, body, path)
+        for priority, (name, (path, limit, body)) in enumerate(LIMITED_PATHS.items(), start=1)
+    ]
+    rules.append(_rate_rule("General", 10, GENERAL_PER_5_MINUTES, 300, "json", None))
+    message = json.dumps({"error": {"code": "too_many_requests", "message": TOO_MANY_MESSAGE}}, ensure_ascii=False)
+    page = (
+        '<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Demasiadas solicitudes</title></head>'
+        f"<body><h1>Demasiadas solicitudes</h1><p>{TOO_MANY_MESSAGE}</p></body></html>"
+    )
+    return {
+        "Type": "AWS::WAFv2::WebACL",
+        "Properties": {
+            "Name": f"{PREFIX}api",
+            "Description": "GCA: rate limits per client address, the application enforces its exact limits",
+            "Scope": "REGIONAL",
+            "DefaultAction": {"Allow": {}},
+            "CustomResponseBodies": {
+                "json": {"ContentType": "APPLICATION_JSON", "Content": message},
+                "html": {"ContentType": "TEXT_HTML", "Content": page},
+            },
+            "Rules": rules,
+            "VisibilityConfig": _visibility("gca-web-acl"),
+        },
+    }
+
+
+# ---------------------------------------------------------------- the template
+
+
 def build() -> dict[str, Any]:
     resources: dict[str, Any] = dict(_table(model) for model in ALL_MODELS)
     resources.update([_idempotency()])
-    bucket_name = {"Fn::Sub": f"{PREFIX}documents-${{AWS::AccountId}}"}
     resources["DocumentBucket"] = {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "BucketName": bucket_name,
+            "BucketName": _sub(BUCKET),
             "VersioningConfiguration": {"Status": "Enabled"},
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
@@ -121,17 +475,25 @@ def build() -> dict[str, Any]:
             "LifecycleConfiguration": {
                 "Rules": [
                     {
+                        # Workbooks behind a 5-minute download link, under their own prefix.
                         "Id": "DownloadsAreTemporary",
                         "Status": "Enabled",
-                        "Prefix": "exports/",
+                        "Prefix": DOWNLOADS_PREFIX,
                         "ExpirationInDays": 1,
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
                     },
                     {
+                        # Kept for good; only a file a re-run replaced goes, 30 days later.
                         "Id": "NightlyExportsKept",
                         "Status": "Enabled",
-                        "Prefix": "exports/nightly/",
+                        "Prefix": NIGHTLY_PREFIX,
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                    },
+                    {
+                        # The functions may not abort their own multipart uploads: S3 does it.
+                        "Id": "AbortIncompleteUploads",
+                        "Status": "Enabled",
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                     },
                 ]
             },
@@ -181,12 +543,12 @@ def build() -> dict[str, Any]:
     }
     resources["SenderIdentity"] = {
         "Type": "AWS::SES::EmailIdentity",
-        "Properties": {"EmailIdentity": "gca.sence.cl"},
+        "Properties": {"EmailIdentity": SENDER_DOMAIN},
     }
     resources["TokenKeys"] = {
         "Type": "AWS::SecretsManager::Secret",
         "Properties": {
-            "Name": "gca-prod/token-keys",
+            "Name": TOKEN_KEYS_SECRET,
             "Description": "GCA: key ring that signs session tokens and review links",
             "GenerateSecretString": {
                 "SecretStringTemplate": json.dumps({"kid": "k1"}),
@@ -236,12 +598,49 @@ def build() -> dict[str, Any]:
             },
         },
     }
-    # What the merge adds to the functions Chalice generates.
-    environment = {"Environment": {"Variables": {"GCA_PDF_BUCKET": {"Ref": "DocumentBucket"}}}}
-    for function in FUNCTIONS:
-        resources.setdefault(function, {"Properties": {}})["Properties"].update(json.loads(json.dumps(environment)))
+    # Rate limits in front of the API: the web ACL on the stage, and the stage's own throttling.
+    resources["WebAcl"] = _web_acl()
+    resources["WebAclAssociation"] = {
+        "Type": "AWS::WAFv2::WebACLAssociation",
+        "Properties": {
+            # `RestAPI.Stage` is the stage SAM generates from RestAPI's StageName: the reference also
+            # makes the association wait for it.
+            "ResourceArn": _sub("arn:aws:apigateway:${AWS::Region}::/restapis/${RestAPI}/stages/${RestAPI.Stage}"),
+            "WebACLArn": {"Fn::GetAtt": ["WebAcl", "Arn"]},
+        },
+    }
+    resources["RestAPI"] = {
+        "Properties": {
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": STAGE_RATE_PER_SECOND,
+                    "ThrottlingBurstLimit": STAGE_BURST,
+                }
+            ]
+        }
+    }
+    # What the merge adds to the functions and roles Chalice generates.
+    for logical_id, function in FUNCTIONS.items():
+        log_group = f"{logical_id}LogGroup"
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"/aws/lambda/{function.name}", "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+        resources[logical_id] = {
+            # The log group exists before the function can run: its role may not create one.
+            "DependsOn": [log_group],
+            "Properties": {
+                "FunctionName": function.name,
+                "Environment": {"Variables": {"GCA_PDF_BUCKET": {"Ref": "DocumentBucket"}}},
+            },
+        }
+        resources[function.role] = {
+            "Properties": {"Policies": [{"PolicyName": f"{function.role}Policy", "PolicyDocument": policy(function)}]}
+        }
     # The event source mapping names the queue by ARN, not by Ref: create the queue first.
-    resources["NotifyAnnulments"]["DependsOn"] = ["AnnulmentQueue"]
+    resources["NotifyAnnulments"]["DependsOn"].append("AnnulmentQueue")
     resources["NotifyAnnulments"]["Properties"]["Events"] = {
         "NotifyAnnulmentsSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
     }
@@ -254,14 +653,26 @@ def build() -> dict[str, Any]:
             "DocumentBucketName": {"Value": {"Ref": "DocumentBucket"}},
             "AnnulmentQueueUrl": {"Value": {"Ref": "AnnulmentQueue"}},
             "AnnulmentDeadLetterQueueUrl": {"Value": {"Ref": "AnnulmentDeadLetterQueue"}},
+            "WebAclArn": {"Value": {"Fn::GetAtt": ["WebAcl", "Arn"]}},
         },
     }
 
 
+def _json(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def render() -> str:
-    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+    return _json(build())
+
+
+def policy_files() -> dict[Path, str]:
+    """The `.chalice/policy-*.json` files: the same documents as the roles' `Policies` above."""
+    return {POLICY_DIR / function.policy_file: _json(policy(function)) for function in FUNCTIONS.values()}
 
 
 if __name__ == "__main__":
     OUTPUT.write_text(render(), encoding="utf-8")
-    print(f"escrito {OUTPUT.relative_to(ROOT)}", file=sys.stderr)
+    for path, text in policy_files().items():
+        path.write_text(text, encoding="utf-8")
+    print(f"escrito {OUTPUT.relative_to(ROOT)} y .chalice/policy-*.json", file=sys.stderr)

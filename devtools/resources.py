@@ -12,9 +12,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.storage.models import ALL_MODELS, LoginAttemptModel
+from chalicelib.storage.models import ALL_MODELS
+from devtools.infra import IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL, ttl_attribute
 
-IDEMPOTENCY_TABLE = "idempotency"
 DLQ_MAX_RECEIVES = 5
 
 
@@ -35,8 +35,12 @@ def _create_tables() -> None:
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":
             raise
-    ttl = {LoginAttemptModel.Meta.table_name: "expires_at", name: "expiration"}
+    # The same TTL attributes as the deployed tables (devtools.infra): each model's TTLAttribute.
+    ttl = {model.Meta.table_name: ttl_attribute(model) for model in ALL_MODELS}
+    ttl[name] = IDEMPOTENCY_TTL
     for table, attribute in ttl.items():
+        if attribute is None:
+            continue
         client.update_time_to_live(
             TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
         )
