@@ -26,6 +26,7 @@ from pynamodb.indexes import AllProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.domain.exports import NIGHTLY_PREFIX
+from chalicelib.services.downloads import DOWNLOADS_PREFIX
 from chalicelib.storage.models import ALL_MODELS, UserModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +45,10 @@ LOG_RETENTION_DAYS = 365
 IDEMPOTENCY_TABLE = "idempotency"
 IDEMPOTENCY_TTL = "expiration"
 
-# Where the application keeps each kind of object.
-CERTIFICATES_PREFIX = "certificates/"  # issued PDFs and their ANULADO copies: kept
-DOWNLOADS_PREFIX = "downloads/"  # workbooks behind a 5-minute link: deleted after a day
-# NIGHTLY_PREFIX ("exports/nightly/", chalicelib.domain.exports): the nightly exports, kept
+# Where the application keeps each kind of object: issued PDFs and their ANULADO copies (kept),
+# workbooks behind a 5-minute link (DOWNLOADS_PREFIX, chalicelib.services.downloads: deleted after a
+# day), the nightly exports (NIGHTLY_PREFIX, chalicelib.domain.exports: kept).
+CERTIFICATES_PREFIX = "certificates/"
 
 # ---------------------------------------------------------------- rate limits (WAF, API Gateway)
 
