@@ -140,8 +140,21 @@ def test_request_approve_reissue_and_the_old_link_is_spent(client, admin):
     assert "Factura informada con error." in html
     assert get(client, "/api/courses/5115263", admin).json_body["certificate_state"] == "ANNULMENT_REQUESTED"
 
+    # A form on another site cannot decide with the officer's link (the browser says where it comes from).
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for foreign in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://sitio-ajeno.example", "Host": "gca.sence.cl"},
+    ):
+        refused = client.http.post(link, headers={**form, **foreign}, body="decision=reject")
+        assert refused.status_code == 403
+        assert "formulario de esta página" in refused.body.decode()
+    assert get(client, "/api/courses/5115263", admin).json_body["certificate_state"] == "ANNULMENT_REQUESTED"
+
     decided = client.http.post(
-        link, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="decision=approve&comment=Procede"
+        link,
+        headers={**form, "Sec-Fetch-Site": "same-origin", "Origin": "http://gca.example", "Host": "gca.example"},
+        body="decision=approve&comment=Procede",
     )
     assert decided.status_code == 200
     assert "aprobada" in decided.body.decode()

@@ -485,6 +485,21 @@ def test_opening_the_link_shows_the_request_and_changes_nothing(w):
     assert (dict(w.store.courses), dict(w.store.annulments), dict(w.store.certificates), list(w.store.audit)) == before
 
 
+def test_one_address_may_open_review_links_30_times_a_minute(w):
+    from chalicelib.domain.errors import TooManyRequestsError
+
+    requested(w)
+    token = review_link(w)
+    for _ in range(30):
+        annulments.open_review_link(w.ports, token, client="203.0.113.9")
+
+    with pytest.raises(TooManyRequestsError):
+        annulments.open_review_link(w.ports, token, client="203.0.113.9")
+    with pytest.raises(TooManyRequestsError):
+        annulments.decide_by_link(w.ports, token, "approve", "", client="203.0.113.9")
+    assert annulments.open_review_link(w.ports, token, client="198.51.100.7").officer.rut == OFFICER_RUT
+
+
 def test_the_link_lasts_72_hours_then_says_it_expired(w):
     requested(w)
     token = review_link(w)

@@ -181,3 +181,31 @@ def test_a_pdf_never_stored_is_rendered_stored_and_then_compared(w):
     assert w.store.documents[KEY][0] == ISSUED_PDF
     stored = w.store.certificates[(OTEC.rut, certificate.number)]
     assert (stored.pdf_key, stored.pdf_sha256) == (KEY, hashlib.sha256(ISSUED_PDF).hexdigest())
+
+
+# ---------------------------------------------------------------- limits per client address
+
+
+def test_verifications_guesses_and_uploads_of_one_address_count_together(w):
+    from dataclasses import replace
+
+    from chalicelib.domain.errors import TooManyRequestsError
+
+    certificate = issued(w)
+    ports = replace(w.ports, settings=replace(w.ports.settings, rate_limit_verify_per_min=4))
+    number, code = str(certificate.number), certificate.verification_code
+    verification.verify_certificate(ports, number, code, client="203.0.113.9")
+    with pytest.raises(NotFoundError):
+        verification.verify_certificate(ports, number, other_code(code), client="203.0.113.9")  # a guess
+    verification.compare_pdf(ports, number, code, ISSUED_PDF, client="203.0.113.9")
+    with pytest.raises(InvalidInputError):
+        verification.compare_pdf(ports, number, code, b"", client="203.0.113.9")
+
+    with pytest.raises(TooManyRequestsError) as caught:
+        verification.verify_certificate(ports, number, code, client="203.0.113.9")
+    assert caught.value.retry_after == 60
+    assert verification.verify_certificate(ports, number, code, client="198.51.100.7") == certificate
+    assert w.metrics.counts["RateLimited"] == 1
+
+    w.clock.advance(minutes=1)
+    assert verification.verify_certificate(ports, number, code, client="203.0.113.9") == certificate
