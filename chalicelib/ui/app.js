@@ -8,6 +8,11 @@
  * (courses.js, certificates.js, annulments.js, exports.js) fill #contenido when this file fires `gca:inicio`,
  * with the helpers this file shares with them on window.GCA. Server data is always written with textContent,
  * never as HTML.
+ *
+ * The session lives on the server: it ends at logout, 8 h after the password check, or after some idle time
+ * without an authenticated request. This file keeps the clock of it (a warning two minutes before the idle
+ * end, a notice before the absolute end) and a draft of what is being typed in #contenido, kept across the
+ * end of the session for the same person.
  */
 (() => {
   "use strict";
@@ -17,6 +22,8 @@
     loginToken: "gca.tokenIngreso",
     sessionToken: "gca.tokenSesion",
     account: "gca.cuenta",
+    // What was being typed when the session ended: outlives clearSession, for the same RUT only.
+    draft: "gca.borrador",
   };
   const ROUTES = { login: "#/ingresar", profile: "#/perfil", home: "#/inicio" };
   // Screens inside the home view: the search, one course, one participant of a course.
@@ -29,6 +36,19 @@
   const OFFICER_SCREENS = ["home", "request"];
   const OFFICER_PROFILE = "SENCE_OFFICER";
   const STORE_PREFIX = "gca.";
+  const KEPT_KEYS = [STORE.draft];
+
+  const SESSION_CLOCK = {
+    // The server moves the idle deadline on at most once a minute: assume it ends that much earlier.
+    slackMs: 60_000,
+    idleWarningMs: 2 * 60_000,
+    endNoticeMs: 5 * 60_000,
+    // Timers sleep with the tab or the laptop: the clock is read again at least this often.
+    tickMs: 15_000,
+    logoutWaitMs: 5_000,
+  };
+  // How long a restored screen may take to show the fields of the draft.
+  const RESUME_WAIT_MS = 15_000;
 
   const MESSAGES = {
     expired: "Su sesión expiró; ingrese nuevamente.",
@@ -45,6 +65,19 @@
     profileEmpty: "Seleccione un perfil.",
     institutionEmpty: "Seleccione una institución.",
     noProfiles: "Su usuario no tiene perfiles asignados. Comuníquese con SENCE.",
+    draftKept: "Al ingresar recuperará lo que estaba escribiendo.",
+    draftRestored: "Recuperamos lo que estaba escribiendo.",
+    idleTitle: "Su sesión está por cerrarse",
+    idleText: (when) => `Su sesión se cerrará por inactividad en ${when}.`,
+    idleNote:
+      "Para seguir trabajando, presione «Seguir conectado». Si la sesión se cierra, lo que esté escribiendo " +
+      "se recuperará cuando ingrese nuevamente.",
+    keepSession: "Seguir conectado",
+    endTitle: "Su sesión está por terminar",
+    endText: (when) => `Su sesión terminará en ${when}: se cumple el tiempo máximo de una sesión.`,
+    endNote:
+      "No es posible extenderla. Después deberá ingresar nuevamente; lo que esté escribiendo se recuperará.",
+    endUnderstood: "Entendido",
   };
 
   const VIEWS = {
@@ -163,6 +196,19 @@
     busy: false,
     pendingNotice: null,
     firstRender: true,
+    resume: null, // the draft to restore on the next home screen, right after a new login
+    resuming: false, // restoring a draft: its own input events must not save it again
+  };
+
+  // The session's clock, in this device's time: from the `session` of the login, profile and me answers.
+  const clock = {
+    idleMs: null, // idle_timeout_seconds
+    endsAt: null, // expires_at
+    lastActivity: null, // the last successful authenticated API call
+    timer: null,
+    warning: null, // "idle" | "end" while the dialog is open
+    endNoticeSeen: false,
+    returnFocus: null,
   };
 
   const byId = (id) => document.getElementById(id);
@@ -218,14 +264,16 @@
     writeStored(STORE.sessionToken, null);
     saveAccount(null);
     state.principal = null;
-    // Whatever the features kept for this session (e.g. the last search) leaves with it.
+    state.resume = null;
+    stopClock();
+    // Whatever the features kept for this session (e.g. the last search) leaves with it; the draft stays.
     try {
       const keys = [];
       for (let index = 0; index < window.sessionStorage.length; index += 1) {
         keys.push(window.sessionStorage.key(index));
       }
       for (const key of keys) {
-        if (key && key.startsWith(STORE_PREFIX)) window.sessionStorage.removeItem(key);
+        if (key && key.startsWith(STORE_PREFIX) && !KEPT_KEYS.includes(key)) window.sessionStorage.removeItem(key);
       }
     } catch {
       // Storage refused: nothing was kept.
@@ -264,7 +312,8 @@
 
   // ------------------------------------------------------------------ API
 
-  async function callApi(method, path, { body, token } = {}) {
+  /** {status, data, serverNow}: serverNow is the answer's Date header in ms (null without one). */
+  async function callApi(method, path, { body, token, signal } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -276,9 +325,10 @@
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
         cache: "no-store",
+        signal,
       });
     } catch {
-      return { status: 0, data: null };
+      return { status: 0, data: null, serverNow: null };
     }
     let data = null;
     try {
@@ -286,7 +336,8 @@
     } catch {
       data = null;
     }
-    return { status: response.status, data };
+    const serverNow = Date.parse(response.headers.get("Date") || "");
+    return { status: response.status, data, serverNow: Number.isNaN(serverNow) ? null : serverNow };
   }
 
   function apiError(result) {
@@ -295,9 +346,13 @@
     return { message: result.status === 0 ? MESSAGES.unreachable : MESSAGES.unexpected, field: null };
   }
 
+  /** The session ended (a 401, or its time ran out): keep what was being typed, then the login. */
   function sessionExpired() {
+    saveDraft();
+    const draft = loadDraft();
     clearSession();
-    state.pendingNotice = MESSAGES.expired;
+    const typed = draft && Object.keys(draft.fields).length > 0;
+    state.pendingNotice = typed ? `${MESSAGES.expired} ${MESSAGES.draftKept}` : MESSAGES.expired;
     navigate(ROUTES.login);
   }
 
@@ -310,9 +365,249 @@
     return apiError(result).message;
   }
 
-  /** The API as the signed-in user. */
-  function api(method, path, options = {}) {
-    return callApi(method, path, { token: sessionToken(), ...options });
+  /**
+   * The API as the signed-in user. A successful answer is activity (the idle clock starts again); a 401
+   * saves the draft before anyone clears the session.
+   */
+  async function api(method, path, options = {}) {
+    const token = sessionToken();
+    const result = await callApi(method, path, { token, ...options });
+    if (token && token === sessionToken()) {
+      if (result.status >= 200 && result.status < 300) {
+        if (result.data && result.data.session) noteSession(result.data.session, result.serverNow);
+        noteActivity();
+      } else if (result.status === 401) {
+        saveDraft();
+      }
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------ the session's clock
+
+  /** The `session` of an answer: how long it may stay idle, and when it ends whatever is done. */
+  function noteSession(session, serverNow) {
+    if (!session) return;
+    const idleSeconds = Number(session.idle_timeout_seconds);
+    if (idleSeconds > 0) clock.idleMs = idleSeconds * 1000;
+    const endsAt = Date.parse(session.expires_at || "");
+    // The server's time, moved to this device's clock (which may be wrong by minutes).
+    const skew = serverNow === null || serverNow === undefined ? 0 : serverNow - Date.now();
+    clock.endsAt = Number.isNaN(endsAt) ? null : endsAt - skew;
+  }
+
+  /** A successful authenticated call: the idle clock starts again. */
+  function noteActivity() {
+    clock.lastActivity = Date.now();
+    if (clock.warning === "idle") hideSessionWarning();
+    checkClock();
+  }
+
+  function stopClock() {
+    window.clearTimeout(clock.timer);
+    clock.timer = null;
+    hideSessionWarning();
+    clock.idleMs = null;
+    clock.endsAt = null;
+    clock.lastActivity = null;
+    clock.endNoticeSeen = false;
+  }
+
+  /** Reads the clock: warns, ends the session, or sleeps until the next thing to do. */
+  function checkClock() {
+    window.clearTimeout(clock.timer);
+    clock.timer = null;
+    if (!sessionToken() || !clock.idleMs || clock.lastActivity === null) return;
+    const now = Date.now();
+    const idleEnd = clock.lastActivity + clock.idleMs - SESSION_CLOCK.slackMs;
+    const hardEnd = clock.endsAt === null ? Infinity : clock.endsAt;
+    if (now >= Math.min(idleEnd, hardEnd)) {
+      timedOut();
+      return;
+    }
+    const idleWarning = idleEnd - SESSION_CLOCK.idleWarningMs;
+    const endNotice = hardEnd - SESSION_CLOCK.endNoticeMs;
+    if (hardEnd <= idleEnd && now >= endNotice) {
+      if (!clock.endNoticeSeen) showSessionWarning("end", hardEnd - now);
+    } else if (now >= idleWarning) {
+      showSessionWarning("idle", idleEnd - now);
+    } else if (clock.warning === "idle") {
+      hideSessionWarning();
+    }
+    const upcoming = [idleWarning, idleEnd, endNotice, hardEnd].filter((moment) => moment > now);
+    const wait = Math.min(SESSION_CLOCK.tickMs, ...upcoming.map((moment) => moment - now));
+    clock.timer = window.setTimeout(checkClock, Math.max(250, wait));
+  }
+
+  /** The clock ran out: the draft is kept, the server is told (it may count a minute more), then the login. */
+  function timedOut() {
+    const token = sessionToken();
+    if (token) callApi("POST", "/api/auth/logout", { token }); // nothing to do if it fails
+    sessionExpired();
+  }
+
+  function minutesText(ms) {
+    const minutes = Math.max(1, Math.ceil(ms / 60_000));
+    return minutes === 1 ? "1 minuto" : `${minutes} minutos`;
+  }
+
+  /** The dialog before the end (role="alertdialog"): kind "idle" (Seguir conectado) or "end" (Entendido). */
+  function showSessionWarning(kind, remainingMs) {
+    const dialog = byId("aviso-sesion");
+    const idle = kind === "idle";
+    byId("aviso-sesion-texto").textContent = idle
+      ? MESSAGES.idleText(minutesText(remainingMs))
+      : MESSAGES.endText(minutesText(remainingMs));
+    if (clock.warning === kind && dialog.open) return;
+    byId("aviso-sesion-titulo").textContent = idle ? MESSAGES.idleTitle : MESSAGES.endTitle;
+    byId("aviso-sesion-nota").textContent = idle ? MESSAGES.idleNote : MESSAGES.endNote;
+    const button = byId("boton-seguir-conectado");
+    button.textContent = idle ? MESSAGES.keepSession : MESSAGES.endUnderstood;
+    setBusy(button, false);
+    setStatus("aviso-sesion-estado", "");
+    if (!dialog.open) {
+      clock.returnFocus = document.activeElement;
+      if (typeof dialog.showModal === "function") dialog.showModal();
+      else dialog.setAttribute("open", "");
+    }
+    clock.warning = kind;
+    button.focus();
+  }
+
+  function hideSessionWarning() {
+    const dialog = byId("aviso-sesion");
+    const wasOpen = clock.warning !== null;
+    clock.warning = null;
+    if (dialog.open) {
+      if (typeof dialog.close === "function") dialog.close();
+      else dialog.removeAttribute("open");
+    }
+    // Back where the person was, as the error summary's links lead back to their field.
+    const back = clock.returnFocus;
+    clock.returnFocus = null;
+    if (wasOpen && back && back !== document.body && document.contains(back) && !back.closest("[hidden]")) {
+      back.focus({ preventScroll: true });
+    }
+  }
+
+  /** "Seguir conectado": GET /api/auth/me counts as activity. "Entendido" only closes the notice. */
+  async function answerSessionWarning() {
+    const button = byId("boton-seguir-conectado");
+    if (clock.warning === "end") {
+      clock.endNoticeSeen = true;
+      hideSessionWarning();
+      checkClock();
+      return;
+    }
+    if (clock.warning !== "idle" || isBusy(button)) return;
+    setBusy(button, true);
+    const result = await api("GET", "/api/auth/me");
+    setBusy(button, false);
+    if (result.status === 200 && result.data) {
+      hideSessionWarning(); // api() already started the clock again
+      return;
+    }
+    if (result.status === 401) {
+      sessionExpired();
+      return;
+    }
+    setStatus("aviso-sesion-estado", apiError(result).message, "error");
+  }
+
+  // ------------------------------------------------------------------ the draft (what was being typed)
+
+  /** The fields of the current screen's forms in #contenido that hold something: {id: value}. Never a password. */
+  function draftFields() {
+    const fields = {};
+    for (const field of byId("contenido").querySelectorAll("form input, form textarea, form select")) {
+      if (!field.id || field.disabled || field.closest("[hidden]")) continue;
+      if (["password", "hidden", "file", "checkbox", "radio", "submit", "button"].includes(field.type)) continue;
+      if (field.value) fields[field.id] = field.value;
+    }
+    return fields;
+  }
+
+  /** Saves the screen (its route and fields) for the person on it; nothing outside a home screen. */
+  function saveDraft() {
+    const principal = state.principal;
+    if (state.resuming || state.view !== "home" || !principal || !sessionToken()) return;
+    const draft = {
+      rut: principal.user.rut,
+      profile: principal.profile,
+      institution: principal.institution.rut,
+      route: window.location.hash,
+      fields: draftFields(),
+    };
+    writeStored(STORE.draft, JSON.stringify(draft));
+  }
+
+  function loadDraft() {
+    const raw = readStored(STORE.draft);
+    if (!raw) return null;
+    try {
+      const draft = JSON.parse(raw);
+      const valid =
+        draft &&
+        typeof draft.rut === "string" &&
+        typeof draft.route === "string" &&
+        homeRoute(draft.route) &&
+        draft.fields &&
+        typeof draft.fields === "object";
+      return valid ? draft : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function discardDraft() {
+    writeStored(STORE.draft, null);
+  }
+
+  /** Typing (or choosing) in a form of #contenido keeps the draft current: a 401 on submit loses nothing. */
+  function onContentInput(event) {
+    if (event.target && event.target.closest && event.target.closest("form")) saveDraft();
+  }
+
+  /**
+   * Back on the draft's screen after a new login: its fields get their values as soon as the screen (which
+   * renders asynchronously after `gca:inicio`) shows them, in the order they were saved, so that a choice
+   * that reveals a field (the search criterion) comes before it. Then the draft is gone.
+   */
+  function resumeDraft(draft) {
+    const route = draft.route;
+    const pending = Object.entries(draft.fields);
+    const started = Date.now();
+    let restored = 0;
+    state.resuming = true;
+    const step = () => {
+      if (window.location.hash !== route || state.view !== "home" || !sessionToken()) {
+        state.resuming = false;
+        discardDraft();
+        return;
+      }
+      for (let index = 0; index < pending.length; ) {
+        const [id, value] = pending[index];
+        const field = byId(id);
+        if (field && byId("contenido").contains(field) && !field.closest("[hidden]")) {
+          field.value = value;
+          // The screen's own listeners (counters, the fields a criterion shows) see it as typed.
+          field.dispatchEvent(new Event("input", { bubbles: true }));
+          field.dispatchEvent(new Event("change", { bubbles: true }));
+          pending.splice(index, 1);
+          restored += 1;
+        } else {
+          index += 1;
+        }
+      }
+      if (pending.length && Date.now() - started < RESUME_WAIT_MS) {
+        window.setTimeout(step, 100);
+        return;
+      }
+      state.resuming = false;
+      discardDraft();
+      if (restored) showNotice(MESSAGES.draftRestored);
+    };
+    step();
   }
 
   // ------------------------------------------------------------------ shared with the features (window.GCA)
@@ -658,11 +953,15 @@
   async function restoreSession() {
     const result = await callApi("GET", "/api/auth/me", { token: sessionToken() });
     if (result.status === 200 && result.data && result.data.user) {
-      state.principal = result.data;
+      const { session, ...principal } = result.data;
+      state.principal = principal;
+      noteSession(session, result.serverNow);
+      noteActivity();
       render();
       return;
     }
     if (result.status === 401) {
+      // No screen was shown: a draft saved while typing stays as it is.
       clearSession();
       state.pendingNotice = MESSAGES.expired;
       redirect(ROUTES.login);
@@ -705,6 +1004,9 @@
     setFormBusy(button, false);
 
     if (result.status === 200 && result.data && result.data.token) {
+      // A draft is only ever shown to the person who typed it.
+      const draft = loadDraft();
+      if (draft && (!result.data.user || draft.rut !== result.data.user.rut)) discardDraft();
       writeStored(STORE.sessionToken, null);
       writeStored(STORE.loginToken, result.data.token);
       state.principal = null;
@@ -785,6 +1087,7 @@
 
     setFormBusy(button, true);
     // A session token may choose again ("Cambiar perfil"); right after login only the login token exists.
+    const afterLogin = !sessionToken();
     const result = await callApi("POST", "/api/auth/profile", {
       body: { profile, institution_rut: institutionRut },
       token: sessionToken() || loginToken(),
@@ -792,10 +1095,25 @@
     setFormBusy(button, false);
 
     if (result.status === 200 && result.data && result.data.token) {
-      const { token, ...principal } = result.data;
+      const { token, session, ...principal } = result.data;
       writeStored(STORE.sessionToken, token);
       writeStored(STORE.loginToken, null);
       state.principal = principal;
+      noteSession(session, result.serverNow);
+      noteActivity();
+      // Right after a login, the screen where the session ended, if it was this person's with this profile.
+      const draft = afterLogin ? loadDraft() : null;
+      const same =
+        draft &&
+        draft.rut === principal.user.rut &&
+        draft.profile === principal.profile &&
+        draft.institution === principal.institution.rut;
+      if (same) {
+        state.resume = draft;
+        navigate(draft.route);
+        return;
+      }
+      discardDraft();
       navigate(ROUTES.home);
       return;
     }
@@ -853,9 +1171,31 @@
     show("home", notice);
     // The features (courses.js, certificates.js, annulments.js) render their screen into #contenido.
     document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal, route } }));
+    const resume = state.resume;
+    state.resume = null;
+    if (resume && resume.route === window.location.hash) {
+      resumeDraft(resume);
+      return;
+    }
+    // A draft belongs to its screen: once another one shows, it is of no use.
+    const draft = loadDraft();
+    if (draft && draft.route !== window.location.hash) discardDraft();
   }
 
-  function logOut() {
+  /** "Cerrar Sesión": the server ends the session (a failure changes nothing here), then the browser forgets it. */
+  async function logOut() {
+    const button = byId("boton-cerrar-sesion");
+    if (isBusy(button)) return;
+    const token = sessionToken() || loginToken();
+    if (token) {
+      setBusy(button, true);
+      const controller = typeof AbortController === "function" ? new AbortController() : null;
+      const timer = controller ? window.setTimeout(() => controller.abort(), SESSION_CLOCK.logoutWaitMs) : null;
+      await callApi("POST", "/api/auth/logout", { token, signal: controller ? controller.signal : undefined });
+      window.clearTimeout(timer);
+      setBusy(button, false);
+    }
+    discardDraft(); // leaving on purpose: nothing to come back to
     clearSession();
     byId("form-ingreso").reset();
     clearErrors("login");
@@ -893,6 +1233,18 @@
     byId("perfil").addEventListener("change", () => fillInstitutions(null));
     byId("boton-cerrar-sesion").addEventListener("click", logOut);
     byId("boton-ayuda").addEventListener("click", openHelp);
+    byId("contenido").addEventListener("input", onContentInput);
+    byId("contenido").addEventListener("change", onContentInput);
+    const warning = byId("aviso-sesion");
+    byId("boton-seguir-conectado").addEventListener("click", answerSessionWarning);
+    warning.addEventListener("cancel", (event) => {
+      event.preventDefault(); // Escape answers as the button does: the warning must not just vanish
+      answerSessionWarning();
+    });
+    // A sleeping laptop or a background tab delays timers: read the clock when the page is seen again.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") checkClock();
+    });
     const dialog = byId("ayuda");
     dialog.addEventListener("click", (event) => {
       if (event.target === dialog) dialog.close(); // a click on the backdrop
