@@ -12,6 +12,7 @@ from chalicelib.handlers import (
     lce,
     notifier,
     openapi,
+    registry,
     ui,
     verification,
 )
@@ -28,6 +29,7 @@ app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(courses.bp)
 app.register_blueprint(lce.bp)
+app.register_blueprint(registry.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(annulments.bp)
 app.register_blueprint(notifier.bp)

@@ -38,6 +38,8 @@ DEMO_LCE_KEYS = {
     "76.123.456-0": "lce-demo-austral-000000000000002",
     "77.654.321-7": "lce-demo-biobio-0000000000000003",
 }
+# SENCE's course registry (PUT /api/registry/courses/…), header X-Api-Key.
+DEMO_REGISTRY_KEY = "sence-registro-demo-000000000001"
 _SEED = 20161115
 
 
@@ -634,6 +636,7 @@ def load_demo_data() -> dict[str, int]:
     seed.save_institution(SENCE, kind="SENCE")
     for rut, key in DEMO_LCE_KEYS.items():
         seed.save_api_key(key, _rut(rut), "LCE (demostración)")
+    seed.save_api_key(DEMO_REGISTRY_KEY, SENCE.rut, "Registro de cursos SENCE (demostración)", scope="registry")
     password_hash = ScryptHasher(get_settings().scrypt_log2_n).hash_password(DEMO_PASSWORD)
     accounts = _accounts(password_hash)
     for account, email in accounts:

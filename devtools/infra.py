@@ -115,12 +115,13 @@ FUNCTIONS: dict[str, Function] = {
             "login_attempts": ("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             "login_sessions": ("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
-            # Courses move state inside the issue, annulment, decision and LCE transactions.
-            "courses": ("GetItem", "UpdateItem"),
+            # Courses move state inside the issue, annulment, decision and LCE transactions; the course
+            # registry feed puts them whole.
+            "courses": ("GetItem", "PutItem", "UpdateItem"),
             "courses/index/institution_program_index": QUERY,
             "courses/index/sence_code_index": QUERY,
             "courses/index/state_index": QUERY,
-            "participants": ("GetItem", "Query"),
+            "participants": ("GetItem", "Query", "PutItem", "DeleteItem"),  # the registry's enrolment
             "sessions": ("GetItem", "Query", "PutItem"),  # an LCE push puts the whole session
             "certificates": ("GetItem", "PutItem", "UpdateItem"),  # issue; annulment; PDF key
             "certificates/index/course_index": QUERY,

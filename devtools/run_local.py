@@ -33,7 +33,7 @@ def main() -> int:
     server: subprocess.Popen[bytes] | None = None
     poller: subprocess.Popen[bytes] | None = None
     try:
-        from devtools.demo_data import DEMO_LCE_KEYS, DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+        from devtools.demo_data import DEMO_LCE_KEYS, DEMO_LOGINS, DEMO_PASSWORD, DEMO_REGISTRY_KEY, load_demo_data
         from devtools.resources import create_resources
 
         create_resources()
@@ -53,6 +53,7 @@ def main() -> int:
         print("Clave de API del LCE (demostración), cabecera X-Api-Key:")
         for rut, key in DEMO_LCE_KEYS.items():
             print(f"  {rut}: {key}")
+        print(f"Clave de API del registro de cursos SENCE (PUT /api/registry/…): {DEMO_REGISTRY_KEY}")
         print(flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         server.wait()

@@ -43,9 +43,12 @@ def save_institution(party: Party, kind: str = "OTEC") -> None:
     InstitutionModel(party.rut.compact(), name=party.name, kind=kind).save()
 
 
-def save_api_key(key: str, institution: Rut, label: str) -> None:
-    """An LCE machine key; only its SHA-256 is stored."""
-    ApiKeyModel(api_key_digest(key), institution_rut=institution.compact(), label=label, active=True).save()
+def save_api_key(key: str, institution: Rut, label: str, scope: str = "lce") -> None:
+    """A machine key (`lce` of an institution, or `registry`: SENCE's course registry); only its SHA-256
+    is stored."""
+    ApiKeyModel(
+        api_key_digest(key), institution_rut=institution.compact(), label=label, active=True, scope=scope
+    ).save()
 
 
 def save_user(account: UserAccount, email: str | None = None) -> None:

@@ -103,6 +103,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 BEARER = "bearer"
 LCE_KEY = "lceKey"
+REGISTRY_KEY = "registryKey"
 
 
 @dataclass(frozen=True)

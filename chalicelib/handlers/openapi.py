@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from chalice.app import Blueprint, Response
 
-from .http import BEARER, LCE_KEY, Operation, api, json_response
+from .http import BEARER, LCE_KEY, REGISTRY_KEY, Operation, api, json_response
 from .schemas import PATH_PARAMETERS, DownloadLink, ErrorBody
 
 bp = Blueprint(__name__)
@@ -177,6 +177,12 @@ def build_spec(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
             "securitySchemes": {
                 BEARER: {"type": "http", "scheme": "bearer", "description": "El token de /api/auth/profile"},
                 LCE_KEY: {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "Clave del LCE"},
+                REGISTRY_KEY: {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Api-Key",
+                    "description": "Clave del registro de cursos de SENCE",
+                },
             },
         },
     }

@@ -24,7 +24,7 @@ from ..domain.attendance import IncidentKind
 from ..domain.auth import MAX_PASSWORD_LENGTH
 from ..domain.certificates import NUMBER, AnnulmentStatus, CertificateState, CertificateStatus
 from ..domain.course_queries import MAX_PAGE, PAGE_SIZES, SEARCH_DAY_PATTERN, Criterion
-from ..domain.courses import COURSE_CODE, Program
+from ..domain.courses import COURSE_CODE, SENCE_CODE_PATTERN, ActivityType, Program
 from ..domain.exports import DAY, REGION_CODE_PATTERN
 from ..domain.issuing import INVOICE_PATTERN, VERIFICATION_CODE_PATTERN, CheckKind
 from ..domain.lce import (
@@ -34,6 +34,21 @@ from ..domain.lce import (
     NOT_BLANK_PATTERN,
     SESSION_ID_PATTERN,
     PushOutcome,
+)
+from ..domain.registry import (
+    KNOWN_REGION_PATTERN,
+    MAX_HOURS,
+    MAX_NAME,
+    MAX_PARTICIPANT_NAME,
+    MAX_PARTICIPANTS,
+    MAX_PARTY_NAME,
+    MAX_QUOTAS,
+    MAX_RELATED_ACTION,
+    NAME_PATTERN,
+    PARTICIPANT_NAME_PATTERN,
+    PARTY_NAME_PATTERN,
+    RELATED_ACTION_PATTERN,
+    FeedOutcome,
 )
 from ..domain.rut import RUT_PATTERN
 
@@ -338,6 +353,68 @@ class PushAnswer(Struct):
     status: PushOutcome
     course_code: str
     session_id: str
+
+
+# ---------------------------------------------------------------- the course registry feed
+
+
+class PartyBody(Struct):
+    rut: RutText
+    name: Annotated[str, _doc("Razón social", minLength=1, maxLength=MAX_PARTY_NAME, pattern=PARTY_NAME_PATTERN)]
+
+
+class RegistryCourseBody(Struct):
+    """The fields of "Datos del Curso SENCE", as SENCE's course registry has them."""
+
+    sence_code: Annotated[str, _doc("Código SENCE (10 dígitos)", pattern=SENCE_CODE_PATTERN)]
+    name: Annotated[str, _doc("Nombre del curso", minLength=1, maxLength=MAX_NAME, pattern=NAME_PATTERN)]
+    program: Program
+    activity_type: ActivityType
+    region_code: Annotated[str, _doc("Código de la región del curso", pattern=KNOWN_REGION_PATTERN)]
+    start_date: Annotated[date, Meta(description="Fecha de inicio")]
+    end_date: Annotated[date, Meta(description="Fecha de término, no anterior a la de inicio")]
+    accredited_hours: Annotated[int, Meta(ge=1, le=MAX_HOURS, description="Horas acreditadas")]
+    quotas: Annotated[int, Meta(ge=1, le=MAX_QUOTAS, description="Cupos")]
+    institution: Annotated[PartyBody, Meta(description="OTEC, CFT o entidad niveladora")]
+    company: Annotated[PartyBody, Meta(description="Empresa")]
+    otic: Annotated[PartyBody | None, Meta(description="OTIC, o null si la actividad no es intermediada")] = None
+    related_action: Annotated[
+        str, _doc("Acción relacionada", maxLength=MAX_RELATED_ACTION, pattern=RELATED_ACTION_PATTERN)
+    ] = ""
+
+
+class RegistryCourseAnswer(Struct):
+    status: FeedOutcome
+    course_code: str
+    certificate_state: CertificateState
+    changed_fields: list[str]
+
+
+class EnrolledBody(Struct):
+    rut: RutText
+    name: Annotated[
+        str,
+        _doc(
+            "Nombre como se imprime (tildes, ñ y apóstrofos se guardan tal cual)",
+            minLength=1,
+            maxLength=MAX_PARTICIPANT_NAME,
+            pattern=PARTICIPANT_NAME_PATTERN,
+        ),
+    ]
+
+
+class RegistryParticipantsBody(Struct):
+    participants: Annotated[
+        list[EnrolledBody], Meta(max_length=MAX_PARTICIPANTS, description="La inscripción completa del curso")
+    ]
+
+
+class RegistryParticipantsAnswer(Struct):
+    status: FeedOutcome
+    course_code: str
+    written: Annotated[int, Meta(description="Participantes nuevos o con nombre cambiado")]
+    removed: int
+    total: int
 
 
 # ---------------------------------------------------------------- certificates

@@ -81,7 +81,13 @@ class RateLimits(Protocol):
 
 
 class ApiKeys(Protocol):
-    def institution_for(self, key: str) -> Rut | None: ...
+    def institution_for(self, key: str) -> Rut | None:
+        """The institution of an active LCE key."""
+        ...
+
+    def is_registry(self, key: str) -> bool:
+        """True for an active key of SENCE's course registry."""
+        ...
 
 
 class PasswordHasher(Protocol):
@@ -191,6 +197,17 @@ class Transactions(Protocol):
         audit: AuditEntry,
     ) -> None:
         """StateConflictError when the course stopped receiving marks."""
+        ...
+
+    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+        """Create (`expected_version` None) or replace the course at the version read; CourseChangedError
+        when it was written meanwhile."""
+        ...
+
+    def commit_enrolment(
+        self, course: Course, written: Sequence[Participant], removed: Sequence[Rut], audit: AuditEntry
+    ) -> None:
+        """The enrolment changes at `course.version`; CourseChangedError when the course changed."""
         ...
 
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:

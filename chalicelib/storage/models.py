@@ -117,6 +117,8 @@ class ApiKeyModel(Model):
     institution_rut = UnicodeAttribute()
     label = UnicodeAttribute()
     active = BooleanAttribute(default=True)
+    # "lce" (absent on older keys): pushes sessions of its institution; "registry": SENCE's course registry.
+    scope = UnicodeAttribute(null=True)
 
 
 # ---------------------------------------------------------------- courses, participants, sessions

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -25,17 +27,26 @@ from ..domain.certificates import (
     CertificateStatus,
     CourseTransition,
 )
-from ..domain.courses import Course
+from ..domain.courses import Course, Participant
 from ..domain.errors import StateConflictError
 from ..domain.issuing import CounterConflictError, CourseChangedError
 from ..domain.notifications import DECIDED, REQUESTED
+from ..domain.rut import Rut
 from .annulments import OUTBOX_STATUS, annulment_item
 from .audit import audit_item
 from .certificates import certificate_item, counter_key, region_day
-from .courses import state_key
+from .courses import course_item, participant_item, state_key
 from .dynamo import cancellation_codes, condition_failed, iso, transaction_connection
 from .login_sessions import session_item
-from .models import AnnulmentModel, CertificateModel, CounterModel, CourseModel, LoginAttemptModel, LoginSessionModel
+from .models import (
+    AnnulmentModel,
+    CertificateModel,
+    CounterModel,
+    CourseModel,
+    LoginAttemptModel,
+    LoginSessionModel,
+    ParticipantModel,
+)
 from .sessions import session_item as lce_session_item
 
 # Where the course's update is among an issue's items as PynamoDB sends them (and as the cancellation
@@ -177,6 +188,49 @@ class TransactionWriter:
                 raise StateConflictError(
                     f"El curso {course.course_code} cambió de estado; ya no recibe marcas."
                 ) from None
+            raise
+
+    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+        """The course as the registry sent it, whole: created only when new (`expected_version` None),
+        replaced only at the version read. CourseChangedError when it was written meanwhile."""
+        if expected_version is None:
+            item, condition = course_item(replace(course, version=0)), CourseModel.course_code.does_not_exist()
+        else:
+            item = course_item(replace(course, version=expected_version + 1))
+            condition = CourseModel.version == expected_version
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(item, condition=condition)
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise CourseChangedError(f"El curso {course.course_code} cambió mientras se guardaba.") from None
+            raise
+
+    def commit_enrolment(
+        self,
+        course: Course,
+        written: Sequence[Participant],
+        removed: Sequence[Rut],
+        audit: AuditEntry,
+    ) -> None:
+        """The enrolment changes, all or none, at the course version read (which they bump, so that an
+        LCE push or an issue in between is noticed). CourseChangedError when the course changed."""
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    CourseModel(course.course_code),
+                    actions=[CourseModel.version.add(1)],
+                    condition=CourseModel.version == course.version,
+                )
+                for person in written:
+                    transaction.save(participant_item(person))
+                for who in removed:
+                    transaction.delete(ParticipantModel(course.course_code, who.compact()))
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            if condition_failed(error):
+                raise CourseChangedError(f"El curso {course.course_code} cambió mientras se guardaba.") from None
             raise
 
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:

@@ -163,12 +163,23 @@ def api_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiKeyRepository:
-    """The `api_keys` table: LCE machine keys; only their SHA-256 is stored."""
+LCE_SCOPE = "lce"
+REGISTRY_SCOPE = "registry"
 
-    def institution_for(self, key: str) -> Rut | None:
+
+class ApiKeyRepository:
+    """The `api_keys` table: machine keys (the LCE's, the course registry's); only their SHA-256 is stored."""
+
+    def _active(self, key: str, scope: str) -> ApiKeyModel | None:
         try:
             item = ApiKeyModel.get(api_key_digest(key))
         except DoesNotExist:
             return None
-        return rut(item.institution_rut) if item.active else None
+        return item if item.active and (item.scope or LCE_SCOPE) == scope else None
+
+    def institution_for(self, key: str) -> Rut | None:
+        item = self._active(key, LCE_SCOPE)
+        return rut(item.institution_rut) if item else None
+
+    def is_registry(self, key: str) -> bool:
+        return self._active(key, REGISTRY_SCOPE) is not None

@@ -82,6 +82,11 @@ class Seed:
         direct.save_api_key(key, institution.rut, "LCE (pruebas)")
         return key
 
+    def registry_key(self, key: str = "sence-registro-pruebas-000000001") -> str:
+        """An active key of SENCE's course registry."""
+        direct.save_api_key(key, Rut.parse("61.531.000-K"), "Registro de cursos (pruebas)", scope="registry")
+        return key
+
     def certificate(self, certificate: Certificate) -> Certificate:
         """Issued before this system (builders.historic_certificate), its institution's counter raised to it."""
         assert certificate.course is not None, "the certificate carries its course"

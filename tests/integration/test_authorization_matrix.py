@@ -97,6 +97,8 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/api/verify/{number}", ANYONE),
     ("POST", "/api/verify/{number}/pdf", ANYONE),
     ("PUT", "/api/lce/courses/{course_code}/sessions/{session_id}", MACHINE_KEY_ONLY),
+    ("PUT", "/api/registry/courses/{course_code}", MACHINE_KEY_ONLY),
+    ("PUT", "/api/registry/courses/{course_code}/participants", MACHINE_KEY_ONLY),
     # Last: it ends the caller's session.
     ("POST", "/api/auth/logout", SIGNED_IN),
 ]
@@ -194,6 +196,10 @@ def _call(client, method, template, token, values, issued_course, certificate):
         body = {"reason": "Motivo de la matriz de autorización."}
     elif template.endswith("/decision"):
         body = {"decision": "reject"}
+    elif template == "/api/registry/courses/{course_code}/participants":
+        body = {"participants": []}
+    elif template.startswith("/api/registry/"):
+        body = {"name": "SIN CLAVE"}
     elif template.startswith("/api/lce/"):
         body = {
             "facilitator": "X",
@@ -243,3 +249,14 @@ def test_the_lce_route_lets_its_machine_key_in(client, world, seed):
 
     assert without.status_code == 401
     assert keyed.status_code in (201, 409), keyed.json_body
+
+
+def test_the_registry_routes_let_the_registry_key_in(client, world, seed):
+    """Likewise, the course registry's key reaches the feed (which validates the body)."""
+    _tokens, values, _issued, _certificate = world
+    path = f"/api/registry/courses/{values['course_code']}/participants"
+    headers = {"Content-Type": "application/json", "X-Api-Key": seed.registry_key()}
+
+    keyed = client.http.put(path, headers=headers, body=json.dumps({"participants": []}))
+
+    assert keyed.status_code == 200, keyed.json_body

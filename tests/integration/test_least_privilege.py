@@ -334,7 +334,12 @@ def world(seed: Any) -> dict[str, str]:
     from chalicelib.storage.models import AnnulmentModel
 
     AnnulmentModel(requests[OUTBOX]).update(actions=[AnnulmentModel.outbox_status.set("REQUESTED")])
-    return {"api_key": key, "lonely": requests[LONELY], "outbox": requests[OUTBOX]}
+    return {
+        "api_key": key,
+        "registry_key": seed.registry_key(),
+        "lonely": requests[LONELY],
+        "outbox": requests[OUTBOX],
+    }
 
 
 @dataclass
@@ -428,6 +433,38 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             ended = _session_token(client, WEAK_HASH_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
             check("logout", post(client, "/api/auth/logout", {}, ended), 204)
             check("after logout", get(client, "/api/auth/me", ended), 401)
+            fed = {"Content-Type": "application/json", "X-Api-Key": world["registry_key"]}
+            registered = {
+                "sence_code": "1237718099",
+                "name": "CURSO DEL REGISTRO",
+                "program": "impulsa_personas",
+                "activity_type": "partial",
+                "region_code": "13",
+                "start_date": "2017-03-06",
+                "end_date": "2017-03-31",
+                "accredited_hours": 4,
+                "quotas": 10,
+                "institution": {"rut": otec, "name": OTEC.name},
+                "company": {"rut": "96.543.210-8", "name": "Transportes Cordillera S.A."},
+            }
+            check(
+                "registry course",
+                client.http.put("/api/registry/courses/5199001", headers=fed, body=json.dumps(registered)),
+                201,
+            )
+            for people, what in (
+                ([{"rut": "88086031", "name": "RIGOBERTO"}, {"rut": "153034443", "name": "CINTHYA"}], "enrol"),
+                ([{"rut": "88086031", "name": "RIGOBERTO"}], "unenrol"),
+            ):
+                check(
+                    f"registry {what}",
+                    client.http.put(
+                        "/api/registry/courses/5199001/participants",
+                        headers=fed,
+                        body=json.dumps({"participants": people}),
+                    ),
+                    200,
+                )
             session = {
                 "facilitator": "MARÍA OLIVIA PINTO DÍAZ",
                 "start": "2017-03-20T09:00:00-03:00",

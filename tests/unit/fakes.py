@@ -97,6 +97,7 @@ class Store:
     login_sessions: dict[str, LoginSession] = field(default_factory=dict)
     rate_hits: dict[tuple[str, str], tuple[datetime, int]] = field(default_factory=dict)
     api_keys: dict[str, Rut] = field(default_factory=dict)
+    registry_keys: set[str] = field(default_factory=set)
     courses: dict[str, Course] = field(default_factory=dict)
     participants: dict[str, list[Participant]] = field(default_factory=dict)
     sessions: dict[str, dict[str, tuple[Session, str | None]]] = field(default_factory=dict)
@@ -198,6 +199,9 @@ class InMemoryApiKeys:
 
     def institution_for(self, key: str) -> Rut | None:
         return self.store.api_keys.get(key)
+
+    def is_registry(self, key: str) -> bool:
+        return key in self.store.registry_keys
 
 
 # ---------------------------------------------------------------- records
@@ -395,6 +399,33 @@ class InMemoryTransactions:
             raise StateConflictError(f"El curso {course.course_code} cambió de estado; ya no recibe marcas.")
         self.store.courses[course.course_code] = replace(current, version=current.version + 1)
         self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
+        self.store.audit.append(audit)
+
+    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+        self._interleave()
+        stored = self.store.courses.get(course.course_code)
+        if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
+            raise CourseChangedError("cambió")
+        self.store.courses[course.course_code] = replace(
+            course, version=0 if expected_version is None else expected_version + 1
+        )
+        self.store.participants.setdefault(course.course_code, [])
+        self.store.audit.append(audit)
+
+    def commit_enrolment(
+        self, course: Course, written: Sequence[Participant], removed: Sequence[Rut], audit: AuditEntry
+    ) -> None:
+        self._interleave()
+        stored = self.store.courses.get(course.course_code)
+        if stored is None or stored.version != course.version:
+            raise CourseChangedError("cambió")
+        self.store.courses[course.course_code] = replace(stored, version=stored.version + 1)
+        people = {p.rut: p for p in self.store.participants.get(course.course_code, [])}
+        for person in written:
+            people[person.rut] = person
+        for who in removed:
+            people.pop(who, None)
+        self.store.participants[course.course_code] = list(people.values())
         self.store.audit.append(audit)
 
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:
