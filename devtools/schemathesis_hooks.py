@@ -162,6 +162,44 @@ def _fix_session(body: Any) -> Any:
     return fixed
 
 
+def _fix_ruts(value: Any) -> Any:
+    """Every `rut` at any depth (the registry's parties and participants)."""
+    if isinstance(value, dict):
+        return {key: _fix_rut(item) if key == "rut" else _fix_ruts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fix_ruts(item) for item in value]
+    return value
+
+
+def _fix_registry_course(body: dict[str, Any]) -> dict[str, Any]:
+    """The end of a course is not before its start (JSON Schema cannot compare two fields)."""
+    fixed = _fix_ruts(body)
+    start, end = fixed.get("start_date"), fixed.get("end_date")
+    if isinstance(start, str) and isinstance(end, str) and end < start:
+        fixed["end_date"] = start
+    return fixed
+
+
+def _fix_enrolment(body: dict[str, Any]) -> dict[str, Any]:
+    """Each RUT once in an enrolment (two generated RUTs may share a body once their digit is fixed)."""
+    fixed = _fix_ruts(body)
+    people = fixed.get("participants")
+    if isinstance(people, list):
+        seen: set[str] = set()
+        unique = []
+        for person in people:
+            key = (
+                re.sub(r"[^0-9Kk]", "", str(person.get("rut", ""))).upper().lstrip("0")
+                if isinstance(person, dict)
+                else ""
+            )
+            if key not in seen:
+                seen.add(key)
+                unique.append(person)
+        fixed["participants"] = unique
+    return fixed
+
+
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: Any) -> Any:
     """Valid data made valid also where JSON Schema cannot say so; invalid data is left as generated."""
@@ -176,6 +214,10 @@ def map_case(context: schemathesis.HookContext, case: Any) -> Any:
     if isinstance(case.body, dict):
         if case.operation.path == "/api/lce/courses/{course_code}/sessions/{session_id}":
             case.body = _fix_session(case.body)
+        if case.operation.path == "/api/registry/courses/{course_code}":
+            case.body = _fix_registry_course(case.body)
+        if case.operation.path == "/api/registry/courses/{course_code}/participants":
+            case.body = _fix_enrolment(case.body)
         for name in ("rut", "institution_rut"):
             if name in case.body:
                 case.body[name] = _fix_rut(case.body[name])

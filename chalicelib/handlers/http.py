@@ -215,9 +215,21 @@ M = TypeVar("M")
 def read_body(request: Request, model: type[M], limit: int = MAX_BODY_BYTES) -> M:
     """The JSON body as `model`: its fields present and of their types (their content is the domain's)."""
     try:
-        return msgspec.convert(read_json(request, limit), type=model)
+        return msgspec.convert(_whole_numbers(read_json(request, limit)), type=model)
     except msgspec.ValidationError as error:
         raise _refusal(error) from None
+
+
+def _whole_numbers(value: Any) -> Any:
+    """JSON does not tell 428 from 428.0, nor does JSON Schema's `integer`: a whole float is a whole
+    number (no body field is a fraction)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def read_query(request: Request, model: type[M]) -> M:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = 25
 LCE_KEY = "lce-demo-austral-000000000000002"
+REGISTRY_KEY = "sence-registro-demo-000000000001"
 
 
 def _schemathesis(base_url: str, seed: int, *headers: str) -> subprocess.CompletedProcess[str]:
@@ -75,7 +76,7 @@ def test_the_description_is_read_whole(base_url):
 
 @pytest.mark.parametrize(
     ("caller", "seed"),
-    [("anonymous", 1), ("otec_administrator", 2), ("sence_officer", 3), ("lce", 4)],
+    [("anonymous", 1), ("otec_administrator", 2), ("sence_officer", 3), ("lce", 4), ("registry", 5)],
 )
 def test_schemathesis_with_every_check_finds_nothing(base_url, caller, seed):
     headers = {
@@ -85,6 +86,7 @@ def test_schemathesis_with_every_check_finds_nothing(base_url, caller, seed):
             f"Authorization: Bearer {session_token(base_url, '141414143', 'SENCE_OFFICER', '61.531.000-K')}",
         ),
         "lce": (f"X-Api-Key: {LCE_KEY}",),
+        "registry": (f"X-Api-Key: {REGISTRY_KEY}",),
     }[caller]
 
     run = _schemathesis(base_url, seed, *headers)
