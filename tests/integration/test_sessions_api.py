@@ -257,3 +257,25 @@ def test_any_nesting_is_a_400_never_a_500(client, nesting):
 
     assert response.status_code == 400
     assert response.json_body["error"]["field"] == "body"
+
+
+def test_the_deployed_stage_adds_hsts(client, world, monkeypatch):
+    deployed = load_settings({"GCA_STAGE": "prod", "GCA_TOKEN_KEYS": "k1:x"})
+    monkeypatch.setattr("chalicelib.handlers.middleware.get_settings", lambda: deployed)
+
+    response = get(client, "/api/health")
+
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_download_links_are_signed_with_sigv4(client, world):
+    token, _ = _session(client)
+
+    link = get(client, f"/api/certificates/{world.number}/pdf", token, Accept="application/json").json_body["url"]
+
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in link
+    assert "X-Amz-Signature=" in link
+    assert "AWSAccessKeyId" not in link
+    with urllib.request.urlopen(link, timeout=30) as response:  # noqa: S310 (moto's http URL)
+        assert response.read().startswith(b"%PDF")
