@@ -412,7 +412,6 @@ def test_commit_login_frees_the_slots_and_writes_the_audit_entry(local_stack):
 
     audit = AuditEntry(user_subject(who), "login", NOW, who, "VALENTINA JOSEFA ARAYA")
     TransactionWriter().commit_login(session, audit)
-    TransactionWriter().commit_login(session, audit)
 
     assert attempts.take_slot(who, NOW).number == 1  # counting from zero again
     trail = AuditRepository().list_for(user_subject(who))
