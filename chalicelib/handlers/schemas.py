@@ -187,9 +187,11 @@ PageNumber = Annotated[int, Meta(ge=1, le=MAX_PAGE, description="Página, desde 
 PageSize = Annotated[Literal[PAGE_SIZES], Meta(description="Registros por página")]  # type: ignore[valid-type]
 
 
+# Numbers in a query are optional but never `null`: the text "null" is not a page (UNSET, not None, so
+# msgspec does not read "null" as absent).
 class PagingQuery(Struct):
-    page: PageNumber | None = None
-    page_size: PageSize | None = None
+    page: PageNumber | UnsetType = UNSET
+    page_size: PageSize | UnsetType = UNSET
 
 
 class SearchQuery(Struct, rename={"date_from": "from", "date_to": "to"}):
@@ -209,8 +211,8 @@ class SearchQuery(Struct, rename={"date_from": "from", "date_to": "to"}):
 
 
 class SearchPageQuery(SearchQuery):
-    page: PageNumber | None = None
-    page_size: PageSize | None = None
+    page: PageNumber | UnsetType = UNSET
+    page_size: PageSize | UnsetType = UNSET
 
 
 class CourseSummary(Struct, kw_only=True):

@@ -387,3 +387,12 @@ def test_download_without_json_accept_redirects_to_the_file(client, karin):
 
     assert response.status_code == 303
     assert "asistencia-total-5115001.xlsx" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("page_size", "null"), ("page", "null"), ("page_size", "7")])
+def test_a_page_that_is_not_a_number_of_the_list_is_refused(client, karin, name, value):
+    """Found by schemathesis: "null" is not a page size (the query is text; null cannot be sent)."""
+    response = _search(client, karin, program="impulsa_personas", criterion="state", value="PENDING", **{name: value})
+
+    assert response.status_code == 400
+    assert response.json_body["error"]["field"] == name
