@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     auth,
     certificates,
     courses,
+    data_subjects,
     exports,
     health,
     lce,
@@ -35,5 +36,6 @@ app.register_blueprint(annulments.bp)
 app.register_blueprint(notifier.bp)
 app.register_blueprint(exports.bp)
 app.register_blueprint(verification.bp)
+app.register_blueprint(data_subjects.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

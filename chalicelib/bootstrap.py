@@ -50,6 +50,7 @@ def build_ports() -> Ports:
     from .renderers.email import EmailRenderer
     from .security.passwords import ScryptHasher
     from .security.tokens import TokenSigner
+    from .storage.access_log import AccessLogRepository
     from .storage.annulments import AnnulmentRepository
     from .storage.audit import AuditRepository
     from .storage.certificates import CertificateRepository
@@ -82,6 +83,7 @@ def build_ports() -> Ports:
         certificates=CertificateRepository(),
         annulments=AnnulmentRepository(),
         audit=AuditRepository(),
+        access_log=AccessLogRepository(settings.access_log_days),
         transactions=TransactionWriter(),
         documents=DocumentStore(),
         pdfs=cast(CertificatePdfs, _Lazy(_pdfs)),
@@ -99,6 +101,11 @@ def bootstrap() -> Ports:
     global _ports
     if _ports is None:
         _ports = build_ports()
+    return _ports
+
+
+def current() -> Ports | None:
+    """The bundle if one was built (a request that needed no adapter built none)."""
     return _ports
 
 

@@ -43,6 +43,8 @@ class Settings:
     rate_limit_review_per_min: int = 30
     # scrypt's cost, log2 N (OWASP: N = 2^17, r = 8, p = 1); tests may lower it.
     scrypt_log2_n: int = 17
+    # How long the access log keeps who saw whose personal data (Ley 21.719), in days.
+    access_log_days: int = 1826
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
@@ -102,6 +104,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         rate_limit_verify_per_min=_number(environ, "GCA_RATE_LIMIT_VERIFY_PER_MIN", 60),
         rate_limit_review_per_min=_number(environ, "GCA_RATE_LIMIT_REVIEW_PER_MIN", 30),
         scrypt_log2_n=_number(environ, "GCA_SCRYPT_LOG2_N", 17, least=10),
+        access_log_days=_number(environ, "GCA_ACCESS_LOG_DAYS", 1826),
     )
 
 

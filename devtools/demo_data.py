@@ -83,6 +83,7 @@ DEMO_LOGINS = (
     ),
     DemoLogin("13.131.313-6", "MARÍA OLIVIA PINTO DÍAZ", "Facilitador en Sofofa"),
     DemoLogin("14.141.414-3", "ALEJANDRA SOLEDAD ROJAS MUÑOZ", "SENCE, Dirección Regional Metropolitana"),
+    DemoLogin("19.191.919-K", "ROBERTO ANDRÉS FUENTES LAGOS", "SENCE, Encargado de Protección de Datos"),
 )
 
 
@@ -138,6 +139,12 @@ def _accounts(password_hash: str) -> list[tuple[UserAccount, str]]:
             "VALENTINA JOSEFA ARAYA LÓPEZ",
             "valentina.araya@biobio.example",
             (grant(Profile.NATIONAL_ADMIN, BIOBIO), grant(Profile.REGIONAL_ADMIN, BIOBIO, BIOBIO_REGION)),
+        ),
+        (
+            "19.191.919-K",
+            "ROBERTO ANDRÉS FUENTES LAGOS",
+            "proteccion.datos@sence.example",
+            (grant(Profile.DATA_PROTECTION_OFFICER, SENCE),),
         ),
     ]
     return [(UserAccount(_rut(rut), name, password_hash, grants), email) for rut, name, email, grants in people]

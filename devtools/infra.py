@@ -122,6 +122,7 @@ FUNCTIONS: dict[str, Function] = {
             "courses/index/sence_code_index": QUERY,
             "courses/index/state_index": QUERY,
             "participants": ("GetItem", "Query", "PutItem", "DeleteItem"),  # the registry's enrolment
+            "participants/index/rut_index": QUERY,  # the data subject's report: one person's enrolments
             "sessions": ("GetItem", "Query", "PutItem"),  # an LCE push puts the whole session
             "certificates": ("GetItem", "PutItem", "UpdateItem"),  # issue; annulment; PDF key
             "certificates/index/course_index": QUERY,
@@ -131,6 +132,9 @@ FUNCTIONS: dict[str, Function] = {
             "annulments/index/course_index": QUERY,
             "annulments/index/pending_region_index": QUERY,
             "audit": ("PutItem",),
+            # Who saw whose personal data: appended by every disclosure; the API alone reads it back, for
+            # the data subject's report (Query). No function may update or delete an entry.
+            "access_log": ("PutItem", "Query"),
         },
         objects={
             CERTIFICATES_PREFIX: ("GetObject", "PutObject"),
@@ -154,6 +158,7 @@ FUNCTIONS: dict[str, Function] = {
             # Powertools: a conditional put; a repeated event's record comes back with the refused put
             # (ReturnValuesOnConditionCheckFailure), so no GetItem; delete when the work fails.
             IDEMPOTENCY_TABLE: ("PutItem", "UpdateItem", "DeleteItem"),
+            "access_log": ("PutItem",),  # the emails that name a person
         },
         # What Lambda's event source mapping does with the function's role, not the code.
         queue=("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),

@@ -18,6 +18,8 @@ class Profile(StrEnum):
     REGIONAL_ADMIN = "REGIONAL_ADMIN"
     FACILITATOR = "FACILITATOR"
     SENCE_OFFICER = "SENCE_OFFICER"
+    # SENCE's data protection officer (Ley 21.719): answers data subjects; sees nothing else.
+    DATA_PROTECTION_OFFICER = "DATA_PROTECTION_OFFICER"
 
     @property
     def label(self) -> str:
@@ -25,7 +27,7 @@ class Profile(StrEnum):
 
     @property
     def is_otec(self) -> bool:
-        return self is not Profile.SENCE_OFFICER
+        return self in (Profile.NATIONAL_ADMIN, Profile.REGIONAL_ADMIN, Profile.FACILITATOR)
 
     @classmethod
     def parse(cls, raw: object, *, field: str = "profile") -> Profile:
@@ -41,6 +43,7 @@ _PROFILE_LABELS = {
     Profile.REGIONAL_ADMIN: "CAPACITADOR - ADMINISTRADOR REGIONAL",
     Profile.FACILITATOR: "CAPACITADOR - FACILITADOR",
     Profile.SENCE_OFFICER: "SENCE - DIRECCIÓN REGIONAL",
+    Profile.DATA_PROTECTION_OFFICER: "SENCE - ENCARGADO DE PROTECCIÓN DE DATOS",
 }
 
 
@@ -99,6 +102,10 @@ class Principal:
     def ensure_otec(self) -> None:
         if not self.profile.is_otec:
             raise PermissionDeniedError("Su perfil no permite consultar cursos.")
+
+    def ensure_data_protection_officer(self) -> None:
+        if self.profile is not Profile.DATA_PROTECTION_OFFICER:
+            raise PermissionDeniedError("Sólo el Encargado de Protección de Datos de SENCE puede generar este informe.")
 
     def ensure_officer_of(self, region_code: str) -> None:
         if self.profile is not Profile.SENCE_OFFICER:

@@ -42,6 +42,16 @@ def _as_error_shape(response: Response) -> Response:
     return response
 
 
+def _flush_access_log() -> None:
+    """The access-log entries of this request are written before its answer leaves (they were put on
+    worker threads while the request read and rendered)."""
+    from ..bootstrap import current
+
+    ports = current()
+    if ports is not None:
+        ports.access_log.flush()
+
+
 def _security_headers() -> dict[str, str]:
     """On every response: no content sniffing; deployed (HTTPS only), HSTS for a year."""
     headers = {"X-Content-Type-Options": "nosniff"}
@@ -54,12 +64,17 @@ def correlate_requests(event: Request, get_response: Callable[[Request], Respons
     correlation_id = _correlation_id(event)
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
-    response = _as_error_shape(get_response(event))
+    try:
+        response = _as_error_shape(get_response(event))
+    finally:
+        _flush_access_log()
     response.headers = {**(response.headers or {}), **_security_headers(), "X-Correlation-Id": correlation_id}
     logger.info(
         "request",
         extra={
             "method": event.method,
+            # The route as declared (`…/participants/{rut}/sessions`), not as sent: no RUT, no query string.
+            # Anything that still looks like a RUT is masked by the logger (`telemetry.mask_ruts`).
             "path": event.path,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),

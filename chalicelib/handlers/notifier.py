@@ -26,14 +26,17 @@ def notify_annulments(event: SQSEvent) -> dict[str, Any]:
 
     context: Any = event.context
     bootstrap().idempotency.register_context(context)
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event.to_dict(),
-            record_handler=handle_record,
-            processor=BatchProcessor(event_type=EventType.SQS),
-            context=context,
+    try:
+        response: dict[str, Any] = dict(
+            process_partial_response(
+                event=event.to_dict(),
+                record_handler=handle_record,
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=context,
+            )
         )
-    )
+    finally:
+        bootstrap().access_log.flush()  # the emails sent are in the access log before the batch ends
     return response
 
 

@@ -14,12 +14,14 @@ from ..domain.certificates import (
     Certificate,
     CertificateEvent,
     CertificateState,
+    CertificateStatus,
     FrozenParticipant,
     allowed_events,
 )
 from ..domain.clock import CHILE
 from ..domain.course_queries import CourseDetail
 from ..domain.courses import Course, Party, region_name
+from ..domain.privacy import SubjectReport, correction_note
 from ..domain.rut import Rut
 from . import schemas
 
@@ -208,6 +210,7 @@ def course_detail(detail: CourseDetail, principal: Principal) -> schemas.CourseD
         annulments=[annulment_summary(a) for a in detail.annulments],
         can_issue=is_admin and CertificateEvent.ISSUE in events,
         can_request_annulment=is_admin and CertificateEvent.REQUEST_ANNULMENT in events,
+        correction_note=correction_note(course.certificate_state),
     )
 
 
@@ -248,4 +251,81 @@ def session_row(row: SessionAttendance) -> schemas.SessionRow:
         participant_duration=row.credited.hhmmss(),
         grace_applied=row.grace_applied,
         incidents=[schemas.IncidentView(incident.kind, chile(incident.entry)) for incident in row.incidents],
+    )
+
+
+# ---------------------------------------------------------------- data subjects
+
+
+def subject_report(report: SubjectReport) -> schemas.SubjectReportView:
+    def rut_text(value: Rut | None) -> str | None:
+        return value.formatted() if value else None
+
+    return schemas.SubjectReportView(
+        subject=schemas.SubjectView(report.subject.formatted(), report.names),
+        generated_at=chile(report.generated_at),
+        enrolments=[
+            schemas.ReportEnrolment(
+                course=schemas.ReportCourse(
+                    course_code=e.course.course_code,
+                    name=e.course.name,
+                    institution=party(e.course.institution),
+                    start_date=e.course.start_date,
+                    end_date=e.course.end_date,
+                    certificate_state=e.course.certificate_state,
+                    certificate_state_label=e.course.certificate_state.label,
+                ),
+                name=e.participant.name,
+                attendance_percent=e.attendance.percent,
+                correction_note=e.correction_note,
+                sessions=[
+                    schemas.ReportMark(
+                        session_id=row.session.session_id,
+                        date=row.session.start.astimezone(CHILE).date(),
+                        entry=maybe_chile(row.first_entry),
+                        exit=maybe_chile(row.last_exit),
+                        credited=row.credited.hhmmss(),
+                    )
+                    for row in e.attendance.sessions
+                ],
+            )
+            for e in report.enrolments
+        ],
+        certificates=[
+            schemas.ReportCertificate(
+                number=str(held.certificate.number),
+                institution=party(held.certificate.course.institution)
+                if held.certificate.course
+                else schemas.PartyView(held.certificate.institution_rut.formatted(), ""),
+                course_code=held.certificate.course_code,
+                state=held.certificate.status,
+                state_label="Anulado" if held.certificate.status is CertificateStatus.ANNULLED else "Vigente",
+                name=held.entry.name,
+                percent=held.entry.percent,
+                issued_at=chile(held.certificate.issued_at),
+            )
+            for held in report.certificates
+        ],
+        emails=[
+            schemas.ReportEmail(
+                at=chile(access.at),
+                kind=(access.detail or "").split(": ", 1)[0],
+                subject=(access.detail or "").split(": ", 1)[-1],
+            )
+            for access in report.emails
+        ],
+        accesses=[
+            schemas.ReportAccess(
+                at=chile(access.at),
+                actor=schemas.ReportActor(
+                    rut_text(access.actor_rut), access.actor_profile, rut_text(access.actor_institution)
+                ),
+                route=access.what.value,
+                course_code=access.course_code,
+                certificate=access.certificate,
+                subject_rut=rut_text(access.subject_rut),
+                correlation_id=access.correlation_id,
+            )
+            for access in report.accesses
+        ],
     )

@@ -273,6 +273,9 @@ class CourseDetailView(CourseSummary, kw_only=True):
     annulments: list[AnnulmentSummary]
     can_issue: bool
     can_request_annulment: bool
+    correction_note: Annotated[
+        str | None, Meta(description="Una vez emitido, corregir un dato impreso requiere anular y volver a emitir")
+    ] = None
 
 
 class ParticipantItem(Struct):
@@ -588,6 +591,84 @@ class ExportList(Struct):
 
 
 # In a path there is nothing to trim: the patterns are the values' own shapes, without spaces around.
+# ---------------------------------------------------------------- data subjects (Ley 21.719)
+
+
+class SubjectView(Struct):
+    rut: str
+    names: list[str]
+
+
+class ReportCourse(Struct):
+    course_code: str
+    name: str
+    institution: PartyView
+    start_date: date
+    end_date: date
+    certificate_state: CertificateState
+    certificate_state_label: str
+
+
+class ReportMark(Struct):
+    session_id: str
+    date: date
+    entry: datetime | None
+    exit: datetime | None
+    credited: Annotated[str, Meta(description="HH:MM:SS")]
+
+
+class ReportEnrolment(Struct):
+    course: ReportCourse
+    name: Annotated[str, Meta(description="El nombre como fue inscrito")]
+    attendance_percent: int
+    correction_note: str | None
+    sessions: list[ReportMark]
+
+
+class ReportCertificate(Struct):
+    number: str
+    institution: PartyView
+    course_code: str
+    state: CertificateStatus
+    state_label: str
+    name: str
+    percent: int
+    issued_at: datetime
+
+
+class ReportEmail(Struct):
+    at: datetime
+    kind: str
+    subject: str
+
+
+class ReportActor(Struct):
+    rut: str | None
+    profile: str | None
+    institution_rut: str | None
+
+
+class ReportAccess(Struct):
+    at: datetime
+    actor: ReportActor
+    route: Annotated[str, Meta(description="Qué se mostró: participants, participant_sessions, …")]
+    course_code: str | None
+    certificate: str | None
+    subject_rut: str | None
+    correlation_id: str | None
+
+
+class SubjectReportView(Struct):
+    """Todo lo que GCA guarda sobre una persona (Ley 21.719), para el Encargado de Protección de Datos."""
+
+    subject: SubjectView
+    generated_at: datetime
+    enrolments: list[ReportEnrolment]
+    certificates: list[ReportCertificate]
+    emails: list[ReportEmail]
+    accesses: list[ReportAccess]
+
+
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "course_code": {"type": "string", "pattern": f"^{COURSE_CODE}$", "description": "Código Curso (7 dígitos)"},
     "rut": {

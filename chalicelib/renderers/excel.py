@@ -21,6 +21,7 @@ from ..domain.clock import CHILE
 from ..domain.course_queries import CourseAttendance, ParticipantSessions
 from ..domain.courses import Course
 from ..domain.exports import ExportRow
+from ..domain.privacy import SubjectReport
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
@@ -260,6 +261,112 @@ def nightly_sheets(region_name: str, day: date, rows: Sequence[Any]) -> list[She
     return [summary, detail]
 
 
+def subject_report_sheets(report: SubjectReport) -> list[Sheet]:
+    """The data subject's report: one sheet per part, each saying so when it has nothing."""
+
+    def none_if_empty(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+        return rows or [("Sin registros", *([""] * (width - 1)))]
+
+    def moment(value: datetime | None) -> str:
+        return value.astimezone(CHILE).strftime("%d-%m-%Y %H:%M:%S") if value else ""
+
+    summary = Sheet(
+        "Titular",
+        ("RUT", "Nombres registrados", "Generado", "Inscripciones", "Certificados", "Correos", "Accesos"),
+        [
+            (
+                report.subject.formatted(),
+                "; ".join(report.names),
+                moment(report.generated_at),
+                len(report.enrolments),
+                len(report.certificates),
+                len(report.emails),
+                len(report.accesses),
+            )
+        ],
+        (16, 40, 20, 14, 14, 10, 10),
+    )
+    enrolments = Sheet(
+        "Inscripciones",
+        ("Código Curso", "Curso", "OTEC", "Inicio", "Término", "Nombre inscrito", "% Asistencia", "Corrección"),
+        none_if_empty(
+            [
+                (
+                    e.course.course_code,
+                    e.course.name,
+                    e.course.institution.name,
+                    e.course.start_date.strftime("%d-%m-%Y"),
+                    e.course.end_date.strftime("%d-%m-%Y"),
+                    e.participant.name,
+                    e.attendance.percent,
+                    e.correction_note or "",
+                )
+                for e in report.enrolments
+            ],
+            8,
+        ),
+        (12, 40, 36, 12, 12, 36, 12, 60),
+    )
+    marks = Sheet(
+        "Marcas",
+        ("Código Curso", *SESSION_HEADERS),
+        none_if_empty(
+            [(e.course.course_code, *_session_cells(row)) for e in report.enrolments for row in e.attendance.sessions],
+            1 + len(SESSION_HEADERS),
+        ),
+        (12, 12, 36, 13, 13, 15, 12, 12, 20, 16, 16),
+    )
+    certificates = Sheet(
+        "Certificados",
+        ("N° Certificado", "RUT OTEC", "Código Curso", "Estado", "Nombre", "% Asistencia", "Emitido"),
+        none_if_empty(
+            [
+                (
+                    str(held.certificate.number),
+                    held.certificate.institution_rut.formatted(),
+                    held.certificate.course_code,
+                    "Anulado" if held.certificate.status.value == "ANNULLED" else "Vigente",
+                    held.entry.name,
+                    held.entry.percent,
+                    moment(held.certificate.issued_at),
+                )
+                for held in report.certificates
+            ],
+            7,
+        ),
+        (14, 14, 12, 10, 36, 12, 20),
+    )
+    emails = Sheet(
+        "Correos",
+        ("Enviado", "Correo"),
+        none_if_empty([(moment(a.at), a.detail or "") for a in report.emails], 2),
+        (20, 80),
+    )
+    accesses = Sheet(
+        "Accesos",
+        ("Cuándo", "RUT", "Perfil", "Institución", "Qué", "Curso", "Certificado", "Titular", "Correlación"),
+        none_if_empty(
+            [
+                (
+                    moment(a.at),
+                    a.actor_rut.formatted() if a.actor_rut else "",
+                    a.actor_profile or "",
+                    a.actor_institution.formatted() if a.actor_institution else "",
+                    a.what.value,
+                    a.course_code or "",
+                    a.certificate or "",
+                    a.subject_rut.formatted() if a.subject_rut else "",
+                    a.correlation_id or "",
+                )
+                for a in report.accesses
+            ],
+            9,
+        ),
+        (20, 14, 24, 14, 22, 12, 14, 14, 38),
+    )
+    return [summary, enrolments, marks, certificates, emails, accesses]
+
+
 def day_of(moment: datetime | None) -> str:
     return moment.astimezone(CHILE).strftime("%d-%m-%Y") if moment else ""
 
@@ -278,3 +385,6 @@ class ExcelWorkbooks:
 
     def nightly(self, region_name: str, day: date, rows: Sequence[ExportRow], out: IO[bytes]) -> None:
         write_workbook(out, nightly_sheets(region_name, day, rows))
+
+    def subject_report(self, report: SubjectReport, out: IO[bytes]) -> None:
+        write_workbook(out, subject_report_sheets(report))

@@ -38,8 +38,10 @@ from ..domain.issuing import (
     visible_certificate,
 )
 from ..domain.media import PDF
+from ..domain.privacy import Disclosure
 from . import downloads
 from .ports import Ports
+from .privacy import disclose
 
 logger = logging.getLogger("gca")
 
@@ -131,6 +133,10 @@ def _certificate(ports: Ports, principal: Principal, raw_number: str) -> Certifi
     return visible_certificate(principal, ports.certificates.get(principal.institution_rut, number), number)
 
 
+def _disclose(ports: Ports, principal: Principal, what: Disclosure, certificate: Certificate) -> None:
+    disclose(ports, principal, what, course_code=certificate.course_code, certificate=str(certificate.number))
+
+
 @dataclass(frozen=True)
 class CertificateView:
     certificate: Certificate
@@ -141,6 +147,7 @@ class CertificateView:
 def get_certificate(ports: Ports, principal: Principal, raw_number: str) -> CertificateView:
     """A certificate of the chosen institution (and region), with the state its course is in for it."""
     certificate = _certificate(ports, principal, raw_number)
+    _disclose(ports, principal, Disclosure.CERTIFICATE, certificate)
     if certificate.status is CertificateStatus.ANNULLED:
         return CertificateView(certificate, shown_state(certificate, None))
     course = ports.courses.get(certificate.course_code)
@@ -150,6 +157,7 @@ def get_certificate(ports: Ports, principal: Principal, raw_number: str) -> Cert
 def certificate_pdf(ports: Ports, principal: Principal, raw_number: str, *, inline: bool) -> downloads.Download:
     """The issued PDF, or once annulled a copy stamped ANULADO (made on first request)."""
     certificate = with_stored_pdf(ports, _certificate(ports, principal, raw_number))
+    _disclose(ports, principal, Disclosure.CERTIFICATE_PDF, certificate)
     key = certificate.pdf_key
     assert key is not None
     if certificate.status is CertificateStatus.ANNULLED:

@@ -25,9 +25,11 @@ from ..domain.course_queries import (
 )
 from ..domain.courses import Course, parse_course_code
 from ..domain.errors import NotFoundError
+from ..domain.privacy import Disclosure
 from ..domain.rut import Rut
 from . import downloads
 from .ports import Ports
+from .privacy import disclose
 
 
 def _found(ports: Ports, principal: Principal, search: CourseSearch) -> list[Course]:
@@ -83,12 +85,14 @@ def get_participants(
     """Listado de Participantes: every percentage (three reads whatever the size), one page of rows."""
     paging = parse_paging(params)
     result = _attendance(ports, principal, raw_code)
+    disclose(ports, principal, Disclosure.PARTICIPANTS, course_code=result.course.course_code)
     return result, paginate(result.rows, *paging)
 
 
 def export_attendance(ports: Ports, principal: Principal, raw_code: str) -> downloads.Download:
     """Descargar Asistencia Total."""
     result = _attendance(ports, principal, raw_code)
+    disclose(ports, principal, Disclosure.ATTENDANCE_WORKBOOK, course_code=result.course.course_code)
     filename = f"asistencia-total-{result.course.course_code}.xlsx"
     folder = principal.institution_rut.compact()
     return downloads.workbook(ports, folder, filename, lambda out: ports.workbooks.course_attendance(result, out))
@@ -96,6 +100,16 @@ def export_attendance(ports: Ports, principal: Principal, raw_code: str) -> down
 
 def get_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> ParticipantSessions:
     """Revisión de asistencia de un participante: two reads."""
+    result = _participant_sessions(ports, principal, raw_code, raw_rut)
+    _disclose_person(ports, principal, Disclosure.PARTICIPANT_SESSIONS, result)
+    return result
+
+
+def _disclose_person(ports: Ports, principal: Principal, what: Disclosure, result: ParticipantSessions) -> None:
+    disclose(ports, principal, what, course_code=result.course.course_code, subject_rut=result.participant.rut)
+
+
+def _participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> ParticipantSessions:
     code = parse_course_code(raw_code)
     rut = Rut.parse(raw_rut)
     course, participant = ports.courses.course_and_participant(code, rut)
@@ -107,7 +121,8 @@ def get_participant_sessions(ports: Ports, principal: Principal, raw_code: str, 
 
 def export_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> downloads.Download:
     """Bajar Asistencia."""
-    result = get_participant_sessions(ports, principal, raw_code, raw_rut)
+    result = _participant_sessions(ports, principal, raw_code, raw_rut)
+    _disclose_person(ports, principal, Disclosure.PARTICIPANT_WORKBOOK, result)
     filename = f"asistencia-{result.course.course_code}-{result.participant.rut.compact()}.xlsx"
     folder = principal.institution_rut.compact()
     return downloads.workbook(ports, folder, filename, lambda out: ports.workbooks.participant_sessions(result, out))

@@ -25,6 +25,7 @@ from ..domain.exports import (
     region_prefix,
 )
 from ..domain.media import XLSX
+from ..domain.privacy import Access, Disclosure, export_subject
 from . import downloads
 from .ports import Ports
 
@@ -72,4 +73,15 @@ def export_download(ports: Ports, principal: Principal, region_code: str, raw_da
     key = export_key(region_code, day) if re.fullmatch(REGION_CODE_PATTERN, region_code) else ""
     exists = bool(key) and ports.documents.exists(key)
     ensure_export_of_region(principal, region_code, {region_code} if exists else set())
+    ports.access_log.record(
+        Access(
+            subject=export_subject(region_code),
+            what=Disclosure.NIGHTLY_EXPORT,
+            at=ports.clock.now(),
+            actor_rut=principal.rut,
+            actor_profile=principal.profile.value,
+            actor_institution=principal.institution_rut,
+            detail=day.isoformat(),
+        )
+    )
     return downloads.link(ports, key, export_filename(region_code, day), XLSX)

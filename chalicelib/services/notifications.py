@@ -7,6 +7,7 @@ from typing import Any
 from ..domain.annulments import LINK_LIFETIME, review_claims
 from ..domain.notifications import REQUESTED, EmailMessage, outcome_email, parse_event, review_request_email
 from .ports import Ports
+from .privacy import email_sent
 
 
 def _send(ports: Ports, message: EmailMessage) -> None:
@@ -31,7 +32,9 @@ def notify_requested(ports: Ports, request_id: str) -> int:
             continue
         claims = review_claims(request, officer, ports.link_secrets[0])
         token = ports.tokens.issue(claims, ports.clock.now(), LINK_LIFETIME)
-        _send(ports, review_request_email(request, course, officer.name, officer.email, f"{base}/revision/{token}"))
+        message = review_request_email(request, course, officer.name, officer.email, f"{base}/revision/{token}")
+        _send(ports, message)
+        email_sent(ports, officer.rut, REQUESTED, message.subject)
         sent += 1
     return sent
 
@@ -44,7 +47,9 @@ def notify_decided(ports: Ports, request_id: str) -> int:
     to = ports.users.email_of(request.requested_by_rut)
     if not to:
         return 0
-    _send(ports, outcome_email(request, to))
+    message = outcome_email(request, to)
+    _send(ports, message)
+    email_sent(ports, request.requested_by_rut, "annulment_decided", message.subject)
     return 1
 
 

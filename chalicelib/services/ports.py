@@ -29,6 +29,7 @@ from ..domain.course_queries import CourseAttendance, ParticipantSessions
 from ..domain.courses import Course, Participant, Program
 from ..domain.exports import ExportRow
 from ..domain.notifications import EmailMessage
+from ..domain.privacy import Access, SubjectReport
 from ..domain.rut import Rut
 
 # ---------------------------------------------------------------- people and credentials
@@ -128,6 +129,10 @@ class Courses(Protocol):
         """Both in one round trip."""
         ...
 
+    def enrolments_of(self, who: Rut) -> list[Participant]:
+        """Every course the person is enrolled in (an index by RUT: one Query)."""
+        ...
+
 
 class Sessions(Protocol):
     def list_for_course(self, course_code: str) -> list[Session]: ...
@@ -163,6 +168,20 @@ class Annulments(Protocol):
         ...
 
     def mark_published(self, kind: str, request_id: str) -> None: ...
+
+
+class AccessLog(Protocol):
+    """Who saw whose personal data: entries are only added."""
+
+    def record(self, entry: Access) -> None:
+        """Append `entry` (the request's correlation id added); it may be written while the request goes on."""
+        ...
+
+    def flush(self) -> None:
+        """Wait for the entries recorded so far to be written (before the answer leaves)."""
+        ...
+
+    def about(self, subject: str, since: datetime | None = None) -> list[Access]: ...
 
 
 class AuditLog(Protocol):
@@ -247,6 +266,8 @@ class Workbooks(Protocol):
 
     def nightly(self, region_name: str, day: date, rows: Sequence[ExportRow], out: IO[bytes]) -> None: ...
 
+    def subject_report(self, report: SubjectReport, out: IO[bytes]) -> None: ...
+
 
 class RenderedEmail(Protocol):
     @property
@@ -299,6 +320,7 @@ class Ports:
     certificates: Certificates
     annulments: Annulments
     audit: AuditLog
+    access_log: AccessLog
     transactions: Transactions
     documents: Documents
     pdfs: CertificatePdfs

@@ -118,6 +118,11 @@ class CourseRepository:
     def participants(self, course_code: str) -> list[Participant]:
         return [Participant(course_code, rut(item.rut), item.name) for item in ParticipantModel.query(course_code)]
 
+    def enrolments_of(self, who: Rut) -> list[Participant]:
+        return [
+            Participant(item.course_code, who, item.name) for item in ParticipantModel.rut_index.query(who.compact())
+        ]
+
     def course_and_participant(self, course_code: str, who: Rut) -> tuple[Course | None, Participant | None]:
         """Both in one round trip."""
         with TransactGet(connection=transaction_connection()) as transaction:

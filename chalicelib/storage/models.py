@@ -190,11 +190,23 @@ class CourseModel(Model):
     state_index = StateIndex()
 
 
+class ParticipantRutIndex(GlobalSecondaryIndex["ParticipantModel"]):
+    """Every enrolment of one person: the data subject's report reads what that person has, nothing more."""
+
+    class Meta:
+        index_name = "rut_index"
+        projection = AllProjection()
+
+    rut = UnicodeAttribute(hash_key=True)
+    course_code = UnicodeAttribute(range_key=True)
+
+
 class ParticipantModel(Model):
     Meta = _meta("participants")
     course_code = UnicodeAttribute(hash_key=True)
     rut = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
+    rut_index = ParticipantRutIndex()
 
 
 class SessionModel(Model):
@@ -369,6 +381,25 @@ class AuditModel(Model):
     detail = MapAttribute[str, Any](default=dict)
 
 
+class AccessLogModel(Model):
+    """Who saw whose personal data (Ley 21.719): append-only, kept GCA_ACCESS_LOG_DAYS by TTL."""
+
+    Meta = _meta("access_log")
+    subject = UnicodeAttribute(hash_key=True)  # PERSON#<rut>, COURSE#<code>, EXPORT#<region>
+    event_key = UnicodeAttribute(range_key=True)  # <time>#<uuid>
+    what = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor_rut = UnicodeAttribute(null=True)
+    actor_profile = UnicodeAttribute(null=True)
+    actor_institution = UnicodeAttribute(null=True)
+    course_code = UnicodeAttribute(null=True)
+    certificate = UnicodeAttribute(null=True)
+    subject_rut = UnicodeAttribute(null=True)
+    correlation_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     InstitutionModel,
     UserModel,
@@ -383,4 +414,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterModel,
     AnnulmentModel,
     AuditModel,
+    AccessLogModel,
 )

@@ -32,6 +32,7 @@ from chalicelib.domain.errors import StateConflictError
 from chalicelib.domain.exports import ExportRow
 from chalicelib.domain.issuing import CounterConflictError, CourseChangedError
 from chalicelib.domain.notifications import DECIDED, REQUESTED
+from chalicelib.domain.privacy import Access, SubjectReport
 from chalicelib.domain.rut import Rut
 from chalicelib.renderers.email import EmailRenderer
 from chalicelib.security.tokens import TokenSigner
@@ -106,6 +107,7 @@ class Store:
     annulments: dict[str, AnnulmentRequest] = field(default_factory=dict)
     outbox: dict[str, str] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    accesses: list[Access] = field(default_factory=list)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def actions(self, subject: str | None = None) -> list[str]:
@@ -229,6 +231,9 @@ class InMemoryCourses:
     def participants(self, course_code: str) -> list[Participant]:
         return list(self.store.participants.get(course_code, []))
 
+    def enrolments_of(self, who: Rut) -> list[Participant]:
+        return [p for people in self.store.participants.values() for p in people if p.rut == who]
+
     def course_and_participant(self, course_code: str, who: Rut) -> tuple[Course | None, Participant | None]:
         found = next((p for p in self.store.participants.get(course_code, []) if p.rut == who), None)
         return self.store.courses.get(course_code), found
@@ -306,6 +311,25 @@ class InMemoryAnnulments:
     def mark_published(self, kind: str, request_id: str) -> None:
         if self.store.outbox.get(request_id) == kind:
             del self.store.outbox[request_id]
+
+
+class InMemoryAccessLog:
+    """Entries appear when flushed, as the adapter writes them on worker threads until then."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending: list[Access] = []
+
+    def record(self, entry: Access) -> None:
+        self.pending.append(replace(entry, correlation_id=entry.correlation_id or "corr-test"))
+
+    def flush(self) -> None:
+        self.store.accesses += self.pending
+        self.pending = []
+
+    def about(self, subject: str, since: datetime | None = None) -> list[Access]:
+        self.flush()
+        return [a for a in self.store.accesses if a.subject == subject and (since is None or a.at >= since)]
 
 
 class InMemoryAudit:
@@ -508,6 +532,10 @@ class FakeWorkbooks:
         text = f"{region_name} {day} " + ",".join(f"{r.movement.value}:{r.certificate.number}" for r in rows)
         self._write("nightly", rows, out, text)
 
+    def subject_report(self, report: SubjectReport, out: IO[bytes]) -> None:
+        text = f"{report.subject.compact()} {len(report.enrolments)} {len(report.accesses)}"
+        self._write("subject_report", report, out, text)
+
 
 @dataclass(frozen=True)
 class SentMail:
@@ -642,6 +670,7 @@ def world(*, clock: FakeClock | None = None) -> World:
         certificates=InMemoryCertificates(store),
         annulments=InMemoryAnnulments(store),
         audit=InMemoryAudit(store),
+        access_log=InMemoryAccessLog(store),
         transactions=transactions,
         documents=documents,
         pdfs=pdfs,

@@ -323,10 +323,16 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
             "PutItem annulments",
             "UpdateItem annulments",
             "PutItem audit",
+            "PutItem access_log",
             "PutObject certificates/",
             "PutObject downloads/",
         },
-        "NotifyAnnulments": {"PutItem idempotency", "UpdateItem idempotency", "DeleteItem idempotency"},
+        "NotifyAnnulments": {
+            "PutItem idempotency",
+            "UpdateItem idempotency",
+            "DeleteItem idempotency",
+            "PutItem access_log",
+        },
         "RelayOutbox": {"UpdateItem annulments"},
         "NightlyExports": {"PutObject exports/nightly/"},
     }
@@ -359,3 +365,17 @@ def test_the_packaged_template_holds_everything_the_service_needs():
         assert properties["Role"] == {"Fn::GetAtt": [function.role, "Arn"]}
         assert properties["FunctionName"] == function.name
         assert f"{logical_id}LogGroup" in resources[logical_id]["DependsOn"]
+
+
+def test_the_access_log_is_append_only_and_read_only_by_the_report():
+    """Ley 21.719: every function may only append to the access log; the API alone (the data subject's
+    report) may also Query it; nobody may update or delete an entry."""
+    actions: dict[str, set[str]] = {}
+    for function, statement in _role_policies(build()):
+        for resource in map(_text, _as_list(statement["Resource"])):
+            if resource.endswith("table/gca-prod-access_log"):
+                actions.setdefault(function, set()).update(_as_list(statement["Action"]))
+    assert actions == {
+        "APIHandler": {"dynamodb:PutItem", "dynamodb:Query"},
+        "NotifyAnnulments": {"dynamodb:PutItem"},
+    }
