@@ -71,6 +71,25 @@ def _every_method_through_chalice() -> None:
     ChaliceRequestHandler.__getattr__ = any_method
 
 
+def _masked_logs() -> None:
+    """Every line this process writes masks RUTs, as the app's own JSON lines do (`chalicelib.telemetry`):
+    other libraries' lines (botocore, PynamoDB), and http.server's line per request, which shows the path and
+    query as sent, so the RUT of a participant's sessions or of a data subject's report."""
+    # The root handler first, the app's logger after it: Powertools, on creating its logger, keeps the app's
+    # lines from reaching the root handlers that exist by then (else each would be written twice).
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    from chalicelib.telemetry import MaskingTextFormatter, mask_ruts
+
+    for handler in logging.root.handlers:
+        handler.setFormatter(MaskingTextFormatter("%(message)s"))
+
+    def log_message(self: ChaliceRequestHandler, template: str, *args: Any) -> None:
+        line = mask_ruts(template % args)
+        sys.stderr.write(f"{self.address_string()} - - [{self.log_date_time_string()}] {line}\n")
+
+    ChaliceRequestHandler.log_message = log_message
+
+
 def main() -> None:
     _one_request_per_thread()
     _no_nagle()
@@ -80,7 +99,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--stage", default="local")
     args = parser.parse_args()
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    _masked_logs()
     factory = _Factory(str(ROOT), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=args.stage)
     server: LocalDevServer = factory.create_local_server(config.chalice_app, config, args.host, args.port)

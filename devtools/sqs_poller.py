@@ -10,6 +10,7 @@ runs the outbox relay, as the schedule would.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -66,6 +67,23 @@ def _scheduled_event(detail: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
+def _masked_logs() -> None:
+    """Other libraries' warnings mask RUTs, as the app's own JSON lines do. The root handler comes before
+    the app is loaded: Powertools then keeps the app's lines from being written twice."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
+    from chalicelib.telemetry import MaskingTextFormatter
+
+    for handler in logging.root.handlers:
+        handler.setFormatter(MaskingTextFormatter("%(name)s: %(message)s"))
+
+
+def _report(text: str) -> None:
+    """An error on stderr, its RUTs masked (an exception's text may quote one)."""
+    from chalicelib.telemetry import mask_ruts
+
+    print(mask_ruts(text), file=sys.stderr, flush=True)
+
+
 def poll_once(
     sqs: Any,
     url: str,
@@ -86,7 +104,7 @@ def poll_once(
         result = handler(lambda_event(messages, arn), context_factory()) or {}
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
     except Exception as error:  # the whole batch failed: every message comes back later
-        print(f"poller: batch failed: {error}", file=sys.stderr, flush=True)
+        _report(f"poller: batch failed: {error}")
         return 0
     for message in messages:
         if message["MessageId"] not in failed:
@@ -97,6 +115,7 @@ def poll_once(
 def main() -> None:
     _stage_environment(os.environ.get("GCA_STAGE_NAME", "local"))
     sys.path.insert(0, str(ROOT))
+    _masked_logs()
     import boto3
     from chalice.local import LambdaContext
 
@@ -132,7 +151,7 @@ def main() -> None:
                 relay(_scheduled_event(), LambdaContext("relay_outbox", 256, max_runtime_ms=60_000))
                 last_relay = time.monotonic()
         except Exception as error:  # the local stack restarting, say: keep going
-            print(f"poller: {error}", file=sys.stderr, flush=True)
+            _report(f"poller: {error}")
             time.sleep(1)
 
 
