@@ -39,6 +39,7 @@ CALLERS = (
     "sence_officer",
     "officer_other_region",
     "other_institution",
+    "data_protection_officer",
     "no_token",
     "expired_token",
     "tampered_token",
@@ -46,8 +47,9 @@ CALLERS = (
 UNAUTHENTICATED = {"no_token": "401", "expired_token": "401", "tampered_token": "401"}
 
 
-def _rule(national, regional, facilitator, officer, officer_other, other_institution, anonymous="401"):
+def _rule(national, regional, facilitator, officer, officer_other, other_institution, anonymous="401", dpo="403"):
     return {
+        "data_protection_officer": dpo,
         "national_admin": national,
         "regional_admin_other_region": regional,
         "facilitator": facilitator,
@@ -65,11 +67,12 @@ SEARCH = _rule("ok", "ok", "ok", "403", "403", "ok")  # scoped results, possibly
 CHANGE_COURSE = _rule("ok", "404", "403", "403", "403", "404")
 OFFICER_ONLY = _rule("403", "403", "403", "ok", "ok", "403")
 OFFICER_OF_REGION = _rule("403", "403", "403", "ok", "404", "403")
-ANYONE = _rule("ok", "ok", "ok", "ok", "ok", "ok", anonymous="ok")
-SIGNED_IN = _rule("ok", "ok", "ok", "ok", "ok", "ok")
+ANYONE = _rule("ok", "ok", "ok", "ok", "ok", "ok", anonymous="ok", dpo="ok")
+SIGNED_IN = _rule("ok", "ok", "ok", "ok", "ok", "ok", dpo="ok")
+DPO_ONLY = _rule("403", "403", "403", "403", "403", "403", dpo="ok")
 # Everyone asks for "Administrador Nacional at Sofofa": only who holds it gets it.
 CHOOSE_SOFOFA_ADMIN = _rule("ok", "403", "403", "403", "403", "403")
-MACHINE_KEY_ONLY = _rule("401", "401", "401", "401", "401", "401")
+MACHINE_KEY_ONLY = _rule("401", "401", "401", "401", "401", "401", dpo="401")
 
 # method, route template, rule
 MATRIX: list[tuple[str, str, dict[str, str]]] = [
@@ -99,6 +102,8 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("PUT", "/api/lce/courses/{course_code}/sessions/{session_id}", MACHINE_KEY_ONLY),
     ("PUT", "/api/registry/courses/{course_code}", MACHINE_KEY_ONLY),
     ("PUT", "/api/registry/courses/{course_code}/participants", MACHINE_KEY_ONLY),
+    ("GET", "/api/data-subjects/{rut}/report", DPO_ONLY),
+    ("GET", "/api/data-subjects/{rut}/report.xlsx", DPO_ONLY),
     # Last: it ends the caller's session.
     ("POST", "/api/auth/logout", SIGNED_IN),
 ]
@@ -122,6 +127,7 @@ REGIONAL_RUT = rut(22222222)
 FACILITATOR_RUT = rut(13131313)
 VALPARAISO_OFFICER_RUT = rut(15151515)
 OTHER_ADMIN_RUT = rut(17171717)
+DPO_RUT = rut(19191919)
 EXPORT_DAY = date(2017, 1, 5)
 
 
@@ -135,6 +141,7 @@ def world(seed, sign_in):
     seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
     seed.account(VALPARAISO_OFFICER_RUT, "JORGE ANDRÉS VALDIVIA PEÑA", grant(Profile.SENCE_OFFICER, SENCE, "05"))
     seed.account(OTHER_ADMIN_RUT, "CRISTIÁN IGNACIO MUÑOZ SOTO", grant(Profile.NATIONAL_ADMIN, OTHER_OTEC))
+    seed.account(DPO_RUT, "ROBERTO ANDRÉS FUENTES LAGOS", grant(Profile.DATA_PROTECTION_OFFICER, SENCE))
 
     issued = course(
         "5116003", start=date(2016, 2, 15), end=date(2016, 3, 16), region="05", state=CertificateState.ISSUED
@@ -157,6 +164,7 @@ def world(seed, sign_in):
         "sence_officer": sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE),
         "officer_other_region": sign_in(VALPARAISO_OFFICER_RUT, Profile.SENCE_OFFICER, SENCE),
         "other_institution": sign_in(OTHER_ADMIN_RUT, Profile.NATIONAL_ADMIN, OTHER_OTEC),
+        "data_protection_officer": sign_in(DPO_RUT, Profile.DATA_PROTECTION_OFFICER, SENCE),
     }
     signer = TokenSigner(get_token_keys())
     claims = {"sid": "una-sesion-que-vencio"}

@@ -61,6 +61,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
 OFFICER_EMAIL = "dr.metropolitana@sence.example"
 ADMIN_EMAIL = "karin.suarez@sofofa.example"
+DPO_RUT = rut(19191919)  # SENCE's data protection officer: the data subject's report
 WEAK_HASH_RUT = rut(16161616)  # an account hashed at an older scrypt cost: its login re-hashes
 LOCKED_RUT = rut(17171717)  # takes every attempt slot, then waits out the lock
 COURSE = "5118001"  # pending, region 13: LCE push, issue, annulment approved by the review link
@@ -311,6 +312,7 @@ def world(seed: Any) -> dict[str, str]:
         OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"), email=OFFICER_EMAIL
     )
     seed.account(LOCKED_RUT, "PEDRO PABLO LAGOS VERA", grant(Profile.NATIONAL_ADMIN, OTEC))
+    seed.account(DPO_RUT, "ROBERTO ANDRÉS FUENTES LAGOS", grant(Profile.DATA_PROTECTION_OFFICER, SENCE))
     weak = ScryptHasher(max(10, get_settings().scrypt_log2_n - 2)).hash_password(PASSWORD)
     direct.save_user(UserAccount(WEAK_HASH_RUT, "ROSA ELENA PARRA SOTO", weak, (grant(Profile.NATIONAL_ADMIN, OTEC),)))
     pending = course(COURSE, sence_code="1237718001", hours=4, start=date(2017, 3, 1), end=date(2017, 3, 30))
@@ -429,6 +431,8 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check("wrong password", login(client, ADMIN_RUT.compact(), "no-es-la-clave"), 401)
             admin = _session_token(client, ADMIN_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
             check("me", get(client, "/api/auth/me", admin), 200)
+            dpo = _session_token(client, DPO_RUT.compact(), Profile.DATA_PROTECTION_OFFICER, sence, check)
+            check("data subject's report", get(client, "/api/data-subjects/88086031/report", dpo), 200)
             check("weak hash login", login(client, WEAK_HASH_RUT.compact()), 200)
             ended = _session_token(client, WEAK_HASH_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
             check("logout", post(client, "/api/auth/logout", {}, ended), 204)
