@@ -45,6 +45,9 @@ class EmailMessage:
 def review_request_email(
     request: AnnulmentRequest, course: Course | None, name: str, to: str, link: str
 ) -> EmailMessage:
+    """The review request names the certificate and the course, never a participant (Ley 21.719: an email
+    is forwarded and kept in mailboxes beyond the system's control). Nor does it carry the reason: the OTEC
+    writes it freely, and it may name the people concerned. Both are on the review page behind the link."""
     facts = (
         ("N° de certificado", str(request.certificate_number)),
         ("Curso", f"{request.course_code} — {course.name if course else ''}"),
@@ -54,7 +57,6 @@ def review_request_email(
         ),
         ("Solicitado por", f"{request.requested_by_name} ({request.requested_by_rut})"),
         ("Fecha de solicitud", request.requested_at.astimezone(CHILE).strftime("%d-%m-%Y %H:%M")),
-        ("Motivo", request.reason),
     )
     return EmailMessage(
         to=to,
@@ -63,6 +65,8 @@ def review_request_email(
             f"Estimado(a) {name}:",
             "Una OTEC de su región solicitó anular un certificado de asistencia. "
             "Revise la solicitud y apruébela o recházela desde el siguiente enlace, válido por 72 horas.",
+            "El motivo de la solicitud y los participantes del certificado se muestran en esa página: "
+            "para proteger sus datos personales, este correo no los incluye.",
         ),
         facts=facts,
         button=("Revisar la solicitud", link),

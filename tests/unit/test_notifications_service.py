@@ -23,9 +23,9 @@ def w() -> fakes.World:
     return fakes.world()
 
 
-def requested(w: fakes.World, reason: str = REASON) -> str:
+def requested(w: fakes.World, reason: str = REASON, course_name: str = "MANEJO DE HERRAMIENTAS EMPRESARIALES") -> str:
     """An issued certificate of region 13 whose annulment was requested; returns the request id."""
-    c = course(CODE, region="13")
+    c = course(CODE, region="13", name=course_name)
     people = [participant(c, 8808603, "ANA PÉREZ")]
     w.add_course(c, people, [full_session("S1", at(date(2017, 1, 10), 9), 8, people)])
     certificates.issue_certificate(w.ports, ADMIN, CODE, "OC-1", True)
@@ -66,7 +66,7 @@ def test_each_officer_of_the_region_with_an_email_gets_their_own_link(w):
     assert [annulments.open_review_link(w.ports, t).officer.rut for t in tokens] == [first.rut, second.rut]
 
 
-def test_the_review_email_names_the_certificate_the_course_and_the_reason(w):
+def test_the_review_email_names_the_certificate_and_the_course(w):
     add_officer(w, 14141414, "uno@sence.cl")
     requested(w)
 
@@ -76,9 +76,24 @@ def test_the_review_email_names_the_certificate_the_course_and_the_reason(w):
     assert "1-2017" in mail.subject
     assert CODE in mail.subject
     assert "ENCARGADO 14141414" in mail.text
-    assert REASON in mail.text
+    assert f"{CODE} — MANEJO DE HERRAMIENTAS EMPRESARIALES" in mail.text
     assert "https://gca.example.cl/revision/" in mail.text
     assert "https://gca.example.cl/revision/" in mail.html
+
+
+def test_the_review_email_names_no_participant_not_even_through_the_reason(w):
+    """Ley 21.719 (issue 16): the participants and the OTEC's free-text reason stay behind the link."""
+    add_officer(w, 14141414, "uno@sence.cl")
+    reason = "Se omitió a ANA PÉREZ, RUT 8.808.603-1 (88086031), en el certificado."
+    requested(w, reason=reason)
+
+    notifications.handle_event(w.ports, w.events.published[-1])
+
+    mail = w.mail.sent[0]
+    for content in (mail.subject, mail.text, mail.html):
+        for personal in ("ANA PÉREZ", "8.808.603-1", "8808603-1", "88086031", "Se omitió"):
+            assert personal not in content
+    assert "El motivo de la solicitud y los participantes del certificado se muestran en esa página" in mail.text
 
 
 def test_a_region_without_officers_fails_so_the_message_is_retried(w):
@@ -103,16 +118,17 @@ def test_officers_without_email_only_means_nobody_is_written_to(w):
     assert w.mail.sent == []
 
 
-def test_the_email_html_escapes_what_the_otec_wrote(w):
+def test_the_email_html_escapes_what_others_wrote(w):
+    """The course's name comes from SENCE's registry feed: text, never markup."""
     add_officer(w, 14141414, "uno@sence.cl")
-    requested(w, reason="<script>alert('x')</script> factura errónea")
+    requested(w, course_name="<script>alert('x')</script> CURSO")
 
     notifications.handle_event(w.ports, w.events.published[-1])
 
     mail = w.mail.sent[0]
     assert "<script>" not in mail.html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in mail.html
-    assert "<script>alert('x')</script> factura errónea" in mail.text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; CURSO" in mail.html
+    assert "<script>alert('x')</script> CURSO" in mail.text
 
 
 def test_an_event_for_a_request_that_is_gone_sends_nothing(w):
