@@ -16,6 +16,7 @@ from chalicelib.domain.access import Profile
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
 from chalicelib.domain.courses import Party
+from chalicelib.domain.rut import Rut
 from chalicelib.storage.certificates import CertificateRepository
 from chalicelib.storage.courses import CourseRepository
 from tests.builders import (
@@ -215,7 +216,15 @@ def test_issue_5115263_then_a_second_accept_is_409_and_the_pdf_says_it_all(clien
 
     page = client.http.get(f"/verificar/{number}?code={code}")
     assert page.status_code == 200
-    assert "Certificado válido" in page.body.decode()
+    shown = page.body.decode()
+    assert "Certificado válido" in shown
+    # Public: every participant's RUT masked, in the page and in the API, in any form it could take.
+    assert "*.***.603-1" in shown
+    for participant_row in detail["participants"]:
+        full = Rut.parse(participant_row["rut"])
+        for written in (full.formatted(), full.compact(), f"{full.body}-{full.check_digit}"):
+            assert written not in shown
+            assert written not in json.dumps(verified)
 
 
 def test_the_issued_course_refuses_further_lce_marks(client, world):
