@@ -26,11 +26,15 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request,
 from devtools.local_stack import LOCAL_ENV, free_port, start_moto, stop, wait_for_http
 from tests.e2e.api import PASSWORD
 
+# Run after every other test, in this order (a stable sort keeps each file's own order).
+LAST = ("test_api_fuzz.py", "test_log_privacy.py")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The fuzz runs last: as an officer, schemathesis follows the inbox to real requests and decides
-    them, and the journeys rely on the demo data as `make run` loads it."""
-    items.sort(key=lambda item: item.path.name == "test_api_fuzz.py")
+    """The fuzz runs last but one: as an officer, schemathesis follows the inbox to real requests and decides
+    them, and the journeys rely on the demo data as `make run` loads it. The log scan comes after
+    everything: it reads what the whole run wrote."""
+    items.sort(key=lambda item: LAST.index(item.path.name) + 1 if item.path.name in LAST else 0)
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +133,11 @@ class LocalServices:
     def stop(self) -> None:
         self.stop_poller()
         self.stop_server()
+
+    @property
+    def log_files(self) -> tuple[Path, ...]:
+        """What the API server and the poller wrote (stdout and stderr), over every restart."""
+        return (self._server_log, self._poller_log)
 
     def restart(self) -> None:
         """Both processes stopped, then started again on the same port with the same environment."""
