@@ -30,7 +30,9 @@ def _traced(handler: Callable[..., Any]) -> Callable[..., Any]:
         tracer = _get_tracer()
         if tracer is None:
             return handler(event, context)
-        return tracer.capture_lambda_handler(handler)(event, context)
+        # Not the response: Powertools would copy it into the trace's metadata, and an answer holds
+        # participants' names and RUTs (a list, a report). Traces keep timings, not personal data.
+        return tracer.capture_lambda_handler(handler, capture_response=False)(event, context)
 
     return invoke
 

@@ -161,3 +161,30 @@ def test_a_plain_text_line_and_its_traceback_are_masked():
     assert text.startswith(f"failed for {MASKED}")
     assert "bad RUT **.***.678-5" in text
     assert "88086031" not in text and "12345678-5" not in text
+
+
+# ---------------------------------------------------------------- traces (X-Ray, deployed)
+
+
+class _Tracer:
+    """Records how the handler is wrapped; calls it as Powertools would."""
+
+    def __init__(self) -> None:
+        self.options: dict = {}
+
+    def capture_lambda_handler(self, handler, **options):
+        self.options = options
+        return handler
+
+
+def test_a_trace_never_copies_the_answer_which_holds_personal_data(monkeypatch):
+    from chalicelib.handlers import observability
+
+    tracer = _Tracer()
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    monkeypatch.setattr(observability, "_tracer", tracer)
+
+    answer = observability._traced(lambda event, context: {"body": "RIGOBERTO 8.808.603-1"})({}, None)
+
+    assert answer == {"body": "RIGOBERTO 8.808.603-1"}
+    assert tracer.options.get("capture_response") is False
