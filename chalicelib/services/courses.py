@@ -73,9 +73,11 @@ def get_course(ports: Ports, principal: Principal, raw_code: str) -> CourseDetai
     return course_detail(course, ports.certificates.list_for_course(code), ports.annulments.list_for_course(code))
 
 
-def _attendance(ports: Ports, principal: Principal, raw_code: str) -> CourseAttendance:
+def _attendance(ports: Ports, principal: Principal, raw_code: str, what: Disclosure) -> CourseAttendance:
     course = _course(ports, principal, raw_code)
     code = course.course_code
+    # Allowed: the access entry is put now, while the enrolment and the sessions are read.
+    disclose(ports, principal, what, course_code=code)
     return course_attendance(course, ports.courses.participants(code), ports.sessions.list_for_course(code))
 
 
@@ -84,15 +86,13 @@ def get_participants(
 ) -> tuple[CourseAttendance, Page[ParticipantRow]]:
     """Listado de Participantes: every percentage (three reads whatever the size), one page of rows."""
     paging = parse_paging(params)
-    result = _attendance(ports, principal, raw_code)
-    disclose(ports, principal, Disclosure.PARTICIPANTS, course_code=result.course.course_code)
+    result = _attendance(ports, principal, raw_code, Disclosure.PARTICIPANTS)
     return result, paginate(result.rows, *paging)
 
 
 def export_attendance(ports: Ports, principal: Principal, raw_code: str) -> downloads.Download:
     """Descargar Asistencia Total."""
-    result = _attendance(ports, principal, raw_code)
-    disclose(ports, principal, Disclosure.ATTENDANCE_WORKBOOK, course_code=result.course.course_code)
+    result = _attendance(ports, principal, raw_code, Disclosure.ATTENDANCE_WORKBOOK)
     filename = f"asistencia-total-{result.course.course_code}.xlsx"
     folder = principal.institution_rut.compact()
     return downloads.workbook(ports, folder, filename, lambda out: ports.workbooks.course_attendance(result, out))
@@ -100,29 +100,25 @@ def export_attendance(ports: Ports, principal: Principal, raw_code: str) -> down
 
 def get_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> ParticipantSessions:
     """Revisión de asistencia de un participante: two reads."""
-    result = _participant_sessions(ports, principal, raw_code, raw_rut)
-    _disclose_person(ports, principal, Disclosure.PARTICIPANT_SESSIONS, result)
-    return result
+    return _participant_sessions(ports, principal, raw_code, raw_rut, Disclosure.PARTICIPANT_SESSIONS)
 
 
-def _disclose_person(ports: Ports, principal: Principal, what: Disclosure, result: ParticipantSessions) -> None:
-    disclose(ports, principal, what, course_code=result.course.course_code, subject_rut=result.participant.rut)
-
-
-def _participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> ParticipantSessions:
+def _participant_sessions(
+    ports: Ports, principal: Principal, raw_code: str, raw_rut: str, what: Disclosure
+) -> ParticipantSessions:
     code = parse_course_code(raw_code)
     rut = Rut.parse(raw_rut)
     course, participant = ports.courses.course_and_participant(code, rut)
     course = visible_course(principal, course, code)
     if participant is None:
         raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
+    disclose(ports, principal, what, course_code=code, subject_rut=rut)  # put while the sessions are read
     return participant_sessions(course, participant, ports.sessions.list_for_course(code))
 
 
 def export_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> downloads.Download:
     """Bajar Asistencia."""
-    result = _participant_sessions(ports, principal, raw_code, raw_rut)
-    _disclose_person(ports, principal, Disclosure.PARTICIPANT_WORKBOOK, result)
+    result = _participant_sessions(ports, principal, raw_code, raw_rut, Disclosure.PARTICIPANT_WORKBOOK)
     filename = f"asistencia-{result.course.course_code}-{result.participant.rut.compact()}.xlsx"
     folder = principal.institution_rut.compact()
     return downloads.workbook(ports, folder, filename, lambda out: ports.workbooks.participant_sessions(result, out))
