@@ -28,8 +28,9 @@ KARIN = ("111111111", "NATIONAL_ADMIN", "75.998.240-1")
 DATA_PROTECTION_OFFICER = ("19191919K", "DATA_PROTECTION_OFFICER", "61.531.000-K")
 RIGOBERTO = Rut.parse("8.808.603-1")
 MASKED = "*.***.603-1"
-# Every token that could be a RUT, in any of the forms the code or a person writes one.
-_TOKEN = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{3}){1,2}-[\dkK]|\d{6,9}-[\dkK]|\d{6,9}[kK]?)(?!\w)")
+# Every token that could be a RUT, in any of the forms the code or a person writes one; not the first group
+# of a UUID (a correlation id), which goes on with a dash and more letters or digits.
+_TOKEN = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{3}){1,2}-[\dkK]|\d{6,9}-[\dkK]|\d{6,9}[kK]?)(?!\w|-\w)")
 MOST_SHOWN = 40
 
 
@@ -112,6 +113,7 @@ def test_the_scan_finds_a_rut_in_any_form_and_a_name(tmp_path: Path) -> None:
                 '{"name": "RIGOBERTO ORLANDO CASTILLO BARR\\u00cdA"}',
                 '"GET /api/courses/5115001/participants/*.***.603-1/sessions HTTP/1.1" 200 -',
                 "course 5115001, SENCE code 1237745001, certificate 1-2026, 2016-11-13",
+                '"correlation_id": "88086031-7427-4eaa-9471-893920b01985"',
             ]
         ),
         encoding="utf-8",
