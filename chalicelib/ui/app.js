@@ -5,9 +5,9 @@
  * (#/ingresar, #/perfil, #/inicio, #/curso/<código>, #/curso/<código>/participante/<rut>,
  * #/curso/<código>/emitir[/aceptar], #/curso/<código>/anular, #/solicitud/<id>) so that the server
  * only has to serve "/". Those screens share the home view (greeting and #contenido); the features
- * (courses.js, certificates.js, annulments.js, exports.js) fill #contenido when this file fires `gca:inicio`,
- * with the helpers this file shares with them on window.GCA. Server data is always written with textContent,
- * never as HTML.
+ * (courses.js, certificates.js, annulments.js, exports.js, privacy.js) fill #contenido when this file fires
+ * `gca:inicio`, with the helpers this file shares with them on window.GCA. Server data is always written with
+ * textContent, never as HTML.
  *
  * The session lives on the server: it ends at logout, 8 h after the password check, or after some idle time
  * without an authenticated request. This file keeps the clock of it (a warning two minutes before the idle
@@ -35,6 +35,9 @@
   // The screens of each kind of user; any other is sent back to its home.
   const OFFICER_SCREENS = ["home", "request"];
   const OFFICER_PROFILE = "SENCE_OFFICER";
+  // SENCE's data protection officer (Ley 21.719) has one screen: the data subjects' requests.
+  const DATA_PROTECTION_PROFILE = "DATA_PROTECTION_OFFICER";
+  const DATA_PROTECTION_SCREENS = ["home"];
   const STORE_PREFIX = "gca.";
   const KEPT_KEYS = [STORE.draft];
 
@@ -104,6 +107,7 @@
     annul: "Solicitud de Anulación Certificado.",
   };
   const OFFICER_TITLES = { home: "Solicitudes de anulación.", request: "Revisión de la solicitud de anulación." };
+  const DATA_PROTECTION_TITLE = "Solicitudes de titulares de datos.";
 
   const HELP = {
     login: {
@@ -177,6 +181,15 @@
         "En «Exportaciones nocturnas», presione «Descargar» para bajar el Excel de los certificados emitidos y anulados en un día.",
       ],
       note: "",
+    },
+    dataSubjects: {
+      screen: "Solicitudes de titulares de datos.",
+      steps: [
+        "Ingrese el RUT de la persona que pide saber qué datos suyos guarda el sistema.",
+        "Presione «Generar informe»: verá sus inscripciones, marcas de asistencia, certificados, correos y quién accedió a sus datos.",
+        "Presione «Descargar Excel» para entregarle el mismo informe como archivo.",
+      ],
+      note: "Generar el informe queda registrado entre los accesos a los datos de esa persona.",
     },
     request: {
       screen: "Revisión de la solicitud de anulación.",
@@ -301,10 +314,10 @@
     return String(digit);
   }
 
-  /** The error message for a typed RUT, or null when it is a valid RUT. */
-  function rutProblem(raw) {
+  /** The error message for a typed RUT, or null when it is a valid RUT; `empty` is said when nothing was typed. */
+  function rutProblem(raw, empty = MESSAGES.rutEmpty) {
     const rut = compactRut(raw);
-    if (!rut) return MESSAGES.rutEmpty;
+    if (!rut) return empty;
     if (!/^\d{1,8}[\dK]$/.test(rut)) return MESSAGES.rutFormat;
     if (rutCheckDigit(rut.slice(0, -1)) !== rut.slice(-1)) return MESSAGES.rutCheckDigit;
     return null;
@@ -1130,6 +1143,23 @@
     return Boolean(principal && principal.profile === OFFICER_PROFILE);
   }
 
+  function isDataProtectionOfficer(principal) {
+    return Boolean(principal && principal.profile === DATA_PROTECTION_PROFILE);
+  }
+
+  /** An OTEC's user (administrator or facilitator): the courses and their certificates. */
+  function isTrainingBody(principal) {
+    return Boolean(principal) && !isOfficer(principal) && !isDataProtectionOfficer(principal);
+  }
+
+  /** Whether the screen `name` of the home view is one this person's profile has. */
+  function hasScreen(principal, name) {
+    if (name === "home") return true;
+    if (isOfficer(principal)) return OFFICER_SCREENS.includes(name);
+    if (isDataProtectionOfficer(principal)) return DATA_PROTECTION_SCREENS.includes(name);
+    return !OFFICER_SCREENS.includes(name);
+  }
+
   /** The names of a SENCE officer's regions, for the inbox and the exports. */
   function regionNames(principal) {
     const regions = (principal && principal.regions) || [];
@@ -1139,14 +1169,15 @@
   function homeTitle() {
     const name = state.route && state.route.name;
     if (isOfficer(state.principal)) return OFFICER_TITLES[name] || OFFICER_TITLES.home;
+    if (isDataProtectionOfficer(state.principal)) return DATA_PROTECTION_TITLE;
     return TITLES[name] || "Cursos.";
   }
 
   function renderHome(notice, route) {
     const principal = state.principal;
-    // The course screens are for training bodies; a SENCE officer has only the inbox and its requests.
-    const allowed = route.name === "home" || OFFICER_SCREENS.includes(route.name) === isOfficer(principal);
-    if (!allowed) {
+    // The course screens are for training bodies; a SENCE officer has only the inbox and its requests, the
+    // data protection officer only the data subjects' requests.
+    if (!hasScreen(principal, route.name)) {
       state.pendingNotice = notice;
       redirect(ROUTES.home);
       return;
@@ -1164,12 +1195,17 @@
       intro.textContent =
         "Solicitudes de anulación de certificados de los cursos de " +
         `${regionNames(principal)} que esperan su aprobación o rechazo.`;
+    } else if (isDataProtectionOfficer(principal)) {
+      intro.textContent =
+        "Informe de todo lo que el sistema guarda sobre una persona (Ley 21.719): sus inscripciones, marcas " +
+        "de asistencia, certificados, los correos que la nombran y quién accedió a sus datos.";
     } else {
       intro.textContent =
         "Seleccione Tipo de Búsqueda (Se debe seleccionar el tipo de búsqueda por los distintos criterios Pre-Definidos)";
     }
     show("home", notice);
-    // The features (courses.js, certificates.js, annulments.js) render their screen into #contenido.
+    // The features (courses.js, certificates.js, annulments.js, exports.js, privacy.js) render their screen
+    // into #contenido.
     document.dispatchEvent(new CustomEvent("gca:inicio", { detail: { principal, route } }));
     const resume = state.resume;
     state.resume = null;
@@ -1212,6 +1248,7 @@
     if (state.view === "home") {
       const name = state.route && state.route.name;
       if (isOfficer(state.principal)) help = name === "request" ? HELP.request : HELP.annulments;
+      else if (isDataProtectionOfficer(state.principal)) help = HELP.dataSubjects;
       else help = HELP[name] || HELP.courses;
     }
     byId("ayuda-pantalla").textContent = `Pantalla: ${help.screen}`;
@@ -1289,8 +1326,12 @@
       heading.focus();
     },
     isOfficer,
+    isDataProtectionOfficer,
+    isTrainingBody,
     regionNames,
     compactRut,
+    // The login's check of a typed RUT: the message to show, or null; `empty` replaces "Ingrese su RUT.".
+    rutProblem: (raw, empty) => rutProblem(raw, empty),
     // Building the screens: elements, cells, facts, tables, status lines, buttons at work, downloads.
     element,
     cell,

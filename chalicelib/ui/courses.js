@@ -112,7 +112,7 @@
     download,
     showErrors,
     clearErrors,
-    isOfficer,
+    isTrainingBody,
     api,
     messages,
   } = window.GCA;
@@ -791,7 +791,7 @@
     view.sessions = null;
     hideAll();
     clearErrors(SEARCH_FORM);
-    if (!principal || isOfficer(principal) || !route) return;
+    if (!isTrainingBody(principal) || !route) return;
     if (route.name === "course") showCourse(route.courseCode);
     else if (route.name === "participant") showParticipant(route.courseCode, route.rut);
     else if (route.name === "home") showSearch();
