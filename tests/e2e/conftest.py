@@ -258,7 +258,7 @@ def second_page(browser: Browser, base_url: str) -> Iterator[Page]:
 
 def log_in(page: Page, rut: str, password: str = PASSWORD) -> None:
     """Fills "Autenticación de Usuarios." and presses Ingresar."""
-    page.get_by_label("RUT").fill(rut)
+    page.get_by_label("RUT", exact=True).fill(rut)
     page.get_by_label("Clave").fill(password)
     page.get_by_role("button", name="Ingresar").click()
 

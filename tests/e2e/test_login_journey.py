@@ -130,7 +130,7 @@ def test_wrong_check_digit_is_caught_before_any_request(page: Page) -> None:
     summary = page.get_by_role("alert", name="Hay un problema")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("El RUT no es válido: el dígito verificador no corresponde.")
-    rut = page.get_by_label("RUT")
+    rut = page.get_by_label("RUT", exact=True)
     expect(rut).to_have_attribute("aria-invalid", "true")
     expect(rut).to_have_accessible_description(
         "Ingrese su RUT sin puntos ni guión Error: El RUT no es válido: el dígito verificador no corresponde."
@@ -155,7 +155,7 @@ def test_empty_fields_show_an_error_for_each(page: Page) -> None:
     expect(page.get_by_label("Clave")).to_be_focused()
 
     # Correcting one field clears its error on the next try.
-    page.get_by_label("RUT").fill("11111111K")
+    page.get_by_label("RUT", exact=True).fill("11111111K")
     page.get_by_role("button", name="Ingresar").click()
     expect(summary.get_by_role("link")).to_have_text(
         ["El RUT no es válido: el dígito verificador no corresponde.", "Ingrese su Clave CUS."]
@@ -165,7 +165,7 @@ def test_empty_fields_show_an_error_for_each(page: Page) -> None:
 
 def test_single_profile_user_reaches_home_with_the_keyboard(page: Page) -> None:
     open_login(page)
-    page.get_by_label("RUT").focus()
+    page.get_by_label("RUT", exact=True).focus()
     page.keyboard.type("131313136")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Clave")).to_be_focused()
