@@ -33,7 +33,9 @@ def link(ports: Ports, key: str, filename: str, content_type: str, *, inline: bo
 
 def workbook(ports: Ports, folder: str, filename: str, write: Callable[[IO[bytes]], None]) -> Download:
     """Write the workbook to a temporary file, upload it under a key nobody can guess, link to it."""
-    key = f"{DOWNLOADS_PREFIX}{folder}/{uuid.uuid4().hex}/{filename}"
+    # The key names nobody (a participant's workbook is named after their RUT): the name the browser
+    # saves it under travels only in the link's Content-Disposition.
+    key = f"{DOWNLOADS_PREFIX}{folder}/{uuid.uuid4().hex}.xlsx"
     with tempfile.TemporaryFile() as out:
         write(out)
         out.seek(0)

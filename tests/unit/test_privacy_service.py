@@ -128,3 +128,5 @@ def test_the_report_as_a_workbook(w):
 
     assert download.filename == "informe-titular-88086031.xlsx"
     assert w.workbooks.written[-1][0] == "subject_report"
+    # The stored object names nobody: the RUT travels only in the name the browser saves it under.
+    assert "88086031" not in download.url.split("?")[0]
