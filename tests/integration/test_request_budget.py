@@ -23,6 +23,9 @@ def facilitator(seed, sign_in):
 # Every signed-in request reads its session (one GetItem: a logout must count at once); the person's
 # grants are read at most once a minute (GCA_GRANT_CACHE_SECONDS, 0 in the tests, hence the warm-up).
 SESSION_CHECK = 1
+# The access-log entry of a disclosure of personal data (Ley 21.719): a PutItem on a worker thread,
+# overlapped with the reads (docs/performance.md measures what it adds to the latency).
+ACCESS_LOG = 1
 
 
 def _warm(client, token: str) -> None:
@@ -37,7 +40,8 @@ def test_participants_of_a_40_by_60_course_cost_at_most_3_requests(client, facil
 
     assert response.status_code == 200
     assert response.json_body["total"] == 40
-    assert dynamodb_total(counter) <= 3 + SESSION_CHECK, dict(counter)
+    assert dynamodb_total(counter) <= 3 + SESSION_CHECK + ACCESS_LOG, dict(counter)
+    assert counter.get("dynamodb:PutItem", 0) == ACCESS_LOG, dict(counter)
 
 
 def test_a_participants_sessions_cost_at_most_2_requests(client, facilitator, monkeypatch):
@@ -48,7 +52,8 @@ def test_a_participants_sessions_cost_at_most_2_requests(client, facilitator, mo
 
     assert response.status_code == 200, response.json_body
     assert len(response.json_body["items"]) == 60
-    assert dynamodb_total(counter) <= 2 + SESSION_CHECK, dict(counter)
+    assert dynamodb_total(counter) <= 2 + SESSION_CHECK + ACCESS_LOG, dict(counter)
+    assert counter.get("dynamodb:PutItem", 0) == ACCESS_LOG, dict(counter)
 
 
 def _cache_grants(monkeypatch) -> None:
