@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e chromium clean bench package
+.PHONY: run test lint typecheck unit integration e2e chromium clean bench bench-import package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,8 @@ package: $(STAMP)
 ## make bench: measurements written to bench/results.json and docs/performance.md
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+## make bench-import: the migration command on 1,000 and 10,000 certificates of 30 participants, into moto;
+## rows per second and peak memory into bench/import_results.json and docs/performance.md (not part of make test)
+bench-import: $(STAMP)
+	$(PY) -m bench.import_history

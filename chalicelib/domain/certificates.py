@@ -183,6 +183,13 @@ class Certificate:
     annulled_at: datetime | None = None
     # The course as it was when the certificate was accepted (what the PDF prints).
     course: Course | None = None
+    # Where a certificate issued before GCA came from (`domain/migration.py`); None for one GCA issued.
+    source: str | None = None
+
+    @property
+    def imported(self) -> bool:
+        """Issued by the system GCA replaced and migrated: any PDF GCA renders of it is a reconstruction."""
+        return self.source is not None
 
 
 class AnnulmentStatus(StrEnum):

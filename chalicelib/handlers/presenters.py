@@ -125,6 +125,8 @@ def _certificate_fields(certificate: Certificate) -> dict[str, object]:
         "accepted_by": person(certificate.accepted_by_rut, certificate.accepted_by_name),
         "invoice_number": certificate.invoice_number,
         "annulled_at": maybe_chile(certificate.annulled_at),
+        "imported": certificate.imported,
+        "source": certificate.source,
     }
 
 

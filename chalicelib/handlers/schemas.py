@@ -238,6 +238,12 @@ class CoursePage(Struct, kw_only=True):
     last: int
 
 
+Imported = Annotated[bool, Meta(description="Emitido por el sistema anterior a GCA y migrado («Importado»)")]
+Source = Annotated[
+    str | None, Meta(description="De dónde vino un certificado importado (por ejemplo la migración y su fecha)")
+]
+
+
 class CertificateSummary(Struct, kw_only=True):
     number: str
     status: CertificateStatus
@@ -245,6 +251,8 @@ class CertificateSummary(Struct, kw_only=True):
     accepted_by: PersonView
     invoice_number: str
     annulled_at: datetime | None
+    imported: Imported
+    source: Source
 
 
 class AnnulmentSummary(Struct, kw_only=True):
@@ -522,6 +530,8 @@ class Verification(Struct):
     institution: PartyView | None
     course: VerifiedCourse | None
     participants: list[FrozenView]
+    imported: Imported
+    source: Source
 
 
 class Comparison(Struct):

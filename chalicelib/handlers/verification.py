@@ -53,6 +53,8 @@ def _view(certificate: Certificate) -> schemas.Verification:
         else None,
         # Partly hidden RUTs: enough to recognise oneself, not enough to harvest them.
         participants=[schemas.FrozenView(mask_rut(p.rut), p.name, p.percent) for p in certificate.participants],
+        imported=certificate.imported,
+        source=certificate.source,
     )
 
 
@@ -134,17 +136,25 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
     view = schemas.to_json(_view(certificate))
     course, institution = view["course"] or {}, view["institution"] or {}
     valid = view["status"] == "valid"
+    # An imported certificate was issued by the system GCA replaced: say so wherever it is shown.
+    imported = (
+        f'<p><strong class="tag tag--imported">Importado</strong> Emitido por el sistema anterior a GCA '
+        f"({escape(view['source'] or '')}).</p>"
+        if view["imported"]
+        else ""
+    )
     banner = (
         panel(
             "ok",
-            f"<h2>Certificado válido</h2><p>El certificado N° {escape(view['number'])} fue emitido y está vigente.</p>",
+            f"<h2>Certificado válido</h2><p>El certificado N° {escape(view['number'])} fue emitido y está vigente.</p>"
+            + imported,
         )
         if valid
         else panel(
             "annulled",
             "<h2>Certificado ANULADO</h2>"
             f"<p>El certificado N° {escape(view['number'])} fue anulado por la Dirección Regional de SENCE"
-            f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p>",
+            f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p>" + imported,
         )
     )
     rows = "".join(
@@ -155,6 +165,7 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
     facts = [
         ("N° de certificado", view["number"]),
         ("Fecha de emisión", _day(view["issued_at"])),
+        *([("Origen", f"Importado — {view['source']}")] if view["imported"] else []),
         ("OTEC", f"{institution.get('name', '')} ({institution.get('rut', '')})"),
         ("Curso", course.get("name", "")),
         ("N° registro de acción SENCE", course.get("course_code", "")),

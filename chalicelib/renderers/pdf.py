@@ -33,6 +33,8 @@ class CertificateDocument:
     course: Course
     verification_url: str
     annulled: bool = False
+    # A certificate migrated from the system GCA replaced, drawn by GCA from its data: not the original.
+    reconstruction: bool = False
 
 
 class _Certificate(FPDF):
@@ -174,7 +176,8 @@ class CertificateRenderer:
         certificate, course, uncovered = _cleaned(document.certificate, document.course)
         pdf = _Certificate(orientation="P", unit="mm", format="A4")
         pdf.set_creation_date(certificate.issued_at)
-        pdf.set_title(f"Certificado de asistencia N° {certificate.number} - {course.name}")
+        marking = " (reconstrucción)" if document.reconstruction else ""
+        pdf.set_title(f"Certificado de asistencia N° {certificate.number}{marking} - {course.name}")
         pdf.set_author(course.institution.name)
         pdf.set_subject(f"Curso {course.course_code} · Código SENCE {course.sence_code}")
         pdf.set_creator("GCA - Gestión de Certificados de Asistencia, SENCE")
@@ -189,13 +192,17 @@ class CertificateRenderer:
         pdf.footer_text = (
             f"Certificado N° {certificate.number} · Código de verificación {certificate.verification_code}"
         )
+        if document.reconstruction:
+            pdf.footer_text = f"RECONSTRUCCIÓN, no es el original · {pdf.footer_text}"
         pdf.add_page()
         self._title(pdf, course)
         if document.annulled:
             self._annulled_banner(pdf)
+        if document.reconstruction:
+            self._reconstruction_banner(pdf, certificate)
         self._data_table(pdf, certificate, course)
         self._participants(pdf, certificate)
-        self._closing(pdf, certificate, document.verification_url)
+        self._closing(pdf, certificate, document.verification_url, document.reconstruction)
         return bytes(pdf.output())
 
     def _title(self, pdf: FPDF, course: Course) -> None:
@@ -229,6 +236,27 @@ class CertificateRenderer:
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
         pdf.ln(2)
+
+    def _reconstruction_banner(self, pdf: FPDF, certificate: Certificate) -> None:
+        """Says on the first page, before any data, that this is not the PDF the old system issued."""
+        pdf.set_fill_color(255, 243, 205)
+        pdf.set_draw_color(180, 120, 0)
+        pdf.set_text_color(120, 70, 0)
+        _font(pdf, 14, bold=True)
+        pdf.cell(0, 9, "RECONSTRUCCIÓN", border="LTR", align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _font(pdf, 8)
+        note = (
+            "Este documento no es el PDF original: GCA lo reconstruyó a partir de los datos migrados del "
+            f"sistema anterior ({_clean(certificate.source or '')}). Su validez se verifica con el código "
+            "de verificación y el código QR."
+        )
+        lines = _wrap(pdf, pdf.epw, note)
+        for index, line in enumerate(lines):
+            border = "LR" + ("B" if index == len(lines) - 1 else "")
+            pdf.cell(0, 4.5, line, border=border, align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.ln(3)
 
     def _data_table(self, pdf: FPDF, certificate: Certificate, course: Course) -> None:
         rows = [
@@ -318,7 +346,7 @@ class CertificateRenderer:
         pdf.set_auto_page_break(True, margin=18)
         pdf.ln(4)
 
-    def _closing(self, pdf: FPDF, certificate: Certificate, verification_url: str) -> None:
+    def _closing(self, pdf: FPDF, certificate: Certificate, verification_url: str, reconstruction: bool) -> None:
         if pdf.will_page_break(75):
             pdf.add_page()
         signatory = (
@@ -350,12 +378,15 @@ class CertificateRenderer:
             pdf.cell(0, 4.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_y(max(pdf.get_y(), top + 32))
         _font(pdf, 7.5)
-        _paragraph(
-            pdf,
-            4,
-            "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
-            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC.",
+        note = (
+            "NOTA: Este certificado de asistencia fue emitido por el sistema anterior a GCA; esta reconstrucción "
+            "fue generada por el sistema de gestión de certificado de asistencia (GCA) de SENCE a partir de los "
+            "datos migrados de ese sistema."
+            if reconstruction
+            else "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
+            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC."
         )
+        _paragraph(pdf, 4, note)
         _paragraph(
             pdf, 4, "** Empresa: la que imputa el costo de la actividad a la franquicia tributaria, cuando corresponde."
         )
@@ -398,5 +429,11 @@ class CertificatePdfs:
         if certificate.course is None:
             raise ValueError(f"certificate {certificate.number} has no course snapshot")
         return self._renderer.render(
-            CertificateDocument(certificate, certificate.course, self.verification_url(certificate), annulled)
+            CertificateDocument(
+                certificate,
+                certificate.course,
+                self.verification_url(certificate),
+                annulled,
+                reconstruction=certificate.imported,
+            )
         )

@@ -153,6 +153,10 @@ class Certificates(Protocol):
 
     def last_sequence(self, institution_rut: Rut, year: int) -> int: ...
 
+    def raise_sequence(self, institution_rut: Rut, year: int, at_least: int) -> None:
+        """The counter of `year` up to `at_least` if it is lower (a migrated number is never issued again)."""
+        ...
+
     def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None: ...
 
 
@@ -227,6 +231,18 @@ class Transactions(Protocol):
         self, course: Course, written: Sequence[Participant], removed: Sequence[Rut], audit: AuditEntry
     ) -> None:
         """The enrolment changes at `course.version`; CourseChangedError when the course changed."""
+        ...
+
+    def commit_import(
+        self,
+        certificate: Certificate,
+        new_course: Course | None,
+        annulment: AnnulmentRequest | None,
+        audit: AuditEntry,
+    ) -> None:
+        """A migrated certificate whole, with its course when `new_course` (created only if still unknown)
+        and its approved annulment; NumberTakenError when the number exists, CourseChangedError when the
+        course was created meanwhile."""
         ...
 
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain.certificates import (
     Certificate,
@@ -17,7 +17,7 @@ from ..domain.certificates import (
 from ..domain.clock import CHILE
 from ..domain.courses import ActivityType, Course, Party, Program
 from ..domain.rut import Rut
-from .dynamo import iso, moment, rut
+from .dynamo import iso, moment, refused, rut
 from .models import CertificateModel, CounterModel, FrozenParticipantMap
 
 
@@ -88,6 +88,7 @@ def certificate_from_item(item: CertificateModel) -> Certificate:
         pdf_sha256=item.pdf_sha256,
         annulled_at=moment(item.annulled_at),
         course=course_from_snapshot(snapshot) if snapshot else None,
+        source=item.source,
     )
 
 
@@ -113,6 +114,7 @@ def certificate_item(certificate: Certificate, course: Course) -> CertificateMod
         annulled_region_day=region_day(course.region_code, certificate.annulled_at)
         if certificate.annulled_at
         else None,
+        source=certificate.source,
     )
 
 
@@ -146,6 +148,19 @@ class CertificateRepository:
             return int(CounterModel.get(counter_key(institution_rut, year), consistent_read=True).value)
         except DoesNotExist:
             return 0
+
+    def raise_sequence(self, institution_rut: Rut, year: int, at_least: int) -> None:
+        """The institution's counter of `year` up to `at_least`, never down: one conditional UpdateItem,
+        whose refusal means the counter is already there or higher."""
+        counter = CounterModel(counter_key(institution_rut, year))
+        try:
+            counter.update(
+                actions=[CounterModel.value.set(at_least)],
+                condition=CounterModel.value.does_not_exist() | (CounterModel.value < at_least),
+            )
+        except UpdateError as error:
+            if not refused(error):
+                raise
 
     def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
         """Where the issued PDF is kept and its SHA-256, on a certificate that exists."""

@@ -296,6 +296,8 @@ class CertificateModel(Model):
     annulled_at = UnicodeAttribute(null=True)
     issued_region_day = UnicodeAttribute(null=True)
     annulled_region_day = UnicodeAttribute(null=True)
+    # Where a certificate issued before GCA came from (the migration); absent on those GCA issued.
+    source = UnicodeAttribute(null=True)
     course_index = CourseCertificatesIndex()
     verification_index = VerificationIndex()
     issued_day_index = IssuedDayIndex()

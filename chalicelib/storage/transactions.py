@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,7 @@ from ..domain.certificates import (
 from ..domain.courses import Course, Participant
 from ..domain.errors import StateConflictError
 from ..domain.issuing import CounterConflictError, CourseChangedError
+from ..domain.migration import NumberTakenError
 from ..domain.notifications import DECIDED, REQUESTED
 from ..domain.rut import Rut
 from .annulments import OUTBOX_STATUS, annulment_item
@@ -231,6 +233,42 @@ class TransactionWriter:
         except TransactWriteError as error:
             if condition_failed(error):
                 raise CourseChangedError(f"El curso {course.course_code} cambió mientras se guardaba.") from None
+            raise
+
+    def commit_import(
+        self,
+        certificate: Certificate,
+        new_course: Course | None,
+        annulment: AnnulmentRequest | None,
+        audit: AuditEntry,
+    ) -> None:
+        """A certificate of the system GCA replaced, whole: the certificate (only if that institution has
+        no certificate of that number), its course when GCA does not know it (only if it still does not),
+        for an annulled one its approved annulment, and the audit entry. NumberTakenError when the number
+        exists, CourseChangedError when the course was created meanwhile."""
+        assert certificate.course is not None, "the certificate carries its course"
+        try:
+            # A retry of the same request (botocore retries a timeout) is not applied twice.
+            token = uuid.uuid4().hex
+            with TransactWrite(connection=transaction_connection(), client_request_token=token) as transaction:
+                transaction.save(
+                    certificate_item(certificate, certificate.course),
+                    condition=CertificateModel.number.does_not_exist(),
+                )
+                if new_course is not None:
+                    transaction.save(
+                        course_item(replace(new_course, version=0)), condition=CourseModel.course_code.does_not_exist()
+                    )
+                if annulment is not None:
+                    transaction.save(annulment_item(annulment), condition=AnnulmentModel.request_id.does_not_exist())
+                transaction.save(audit_item(audit))
+        except TransactWriteError as error:
+            # Puts go in the order they were added: the certificate first, then the course.
+            codes = cancellation_codes(error)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise NumberTakenError(f"El certificado {certificate.number} ya existe.") from None
+            if new_course is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise CourseChangedError(f"El curso {new_course.course_code} se creó mientras se importaba.") from None
             raise
 
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:

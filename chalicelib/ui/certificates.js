@@ -336,6 +336,7 @@
     fact(list, "N° de horas", data.accredited_hours || course.accredited_hours);
     fact(list, "Nombre de la actividad", data.name || course.name);
     fact(list, "N° de factura", certificate.invoice_number);
+    if (certificate.imported) fact(list, "Origen", `Importado — ${certificate.source || "sistema anterior"}`);
     const participants = Array.isArray(certificate.participants) ? certificate.participants : [];
     participantRows("tabla-anular", participants, null);
   }

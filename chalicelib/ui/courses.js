@@ -66,6 +66,9 @@
     searching: "Buscando cursos…",
     noCourses: "No se encontraron cursos para la búsqueda realizada.",
     noParticipants: "El curso no tiene participantes inscritos.",
+    noParticipantsImported:
+      "El curso no tiene participantes inscritos en GCA: su certificado, importado del sistema anterior, " +
+      "lista a sus participantes y sus porcentajes (botón Ver).",
     noSessions: "El libro de clases no tiene sesiones registradas para este curso.",
   };
 
@@ -90,6 +93,7 @@
     search: null, // {params, page, pageSize} of the results on screen
     participantsPaging: {}, // course code -> {page, pageSize}
     courseCode: null, // the course on screen
+    importedCertificate: null, // the course on screen, when its current certificate was migrated
     sessions: null, // {code, rut, items, page, pageSize}
     pagers: {},
   };
@@ -522,6 +526,13 @@
         download(path, view, "certificado-pdf-estado");
       });
       wrapper.append(line, view);
+      if (certificate.imported) {
+        // Issued by the system GCA replaced and migrated: marked, with where it came from.
+        const origin = element("span", "certificate-state__origin");
+        origin.append(tag("Importado", "imported"));
+        if (certificate.source) origin.append(document.createTextNode(` ${certificate.source}`));
+        wrapper.append(origin);
+      }
     }
     return wrapper;
   }
@@ -617,7 +628,8 @@
     if (!data.total) {
       table.hidden = true;
       nav.hidden = true;
-      setStatus("participantes-estado", MESSAGES.noParticipants, "empty");
+      const imported = view.importedCertificate === code;
+      setStatus("participantes-estado", imported ? MESSAGES.noParticipantsImported : MESSAGES.noParticipants, "empty");
       return;
     }
     if (!data.items.length && data.page > 1) {
@@ -670,6 +682,8 @@
     }
     setStatus("curso-estado", "");
     setStatus("certificado-pdf-estado", "");
+    const current = detail.data.current_certificate;
+    view.importedCertificate = current && current.imported ? code : null;
     renderCourseFacts(detail.data);
     renderCertificateActions(detail.data);
     renderAnnulments(detail.data.annulments);

@@ -31,6 +31,7 @@ from chalicelib.domain.courses import Course, Participant, Program
 from chalicelib.domain.errors import StateConflictError
 from chalicelib.domain.exports import ExportRow
 from chalicelib.domain.issuing import CounterConflictError, CourseChangedError
+from chalicelib.domain.migration import NumberTakenError
 from chalicelib.domain.notifications import DECIDED, REQUESTED
 from chalicelib.domain.privacy import Access, SubjectReport
 from chalicelib.domain.rut import Rut
@@ -283,6 +284,10 @@ class InMemoryCertificates:
     def last_sequence(self, institution_rut: Rut, year: int) -> int:
         return self.store.counters.get((institution_rut, year), 0)
 
+    def raise_sequence(self, institution_rut: Rut, year: int, at_least: int) -> None:
+        key = (institution_rut, year)
+        self.store.counters[key] = max(self.store.counters.get(key, 0), at_least)
+
     def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
         index = (certificate.institution_rut, certificate.number)
         self.store.certificates[index] = replace(self.store.certificates[index], pdf_key=key, pdf_sha256=sha256)
@@ -452,6 +457,27 @@ class InMemoryTransactions:
         self.store.participants[course.course_code] = list(people.values())
         self.store.audit.append(audit)
 
+    def commit_import(
+        self,
+        certificate: Certificate,
+        new_course: Course | None,
+        annulment: AnnulmentRequest | None,
+        audit: AuditEntry,
+    ) -> None:
+        self._interleave()
+        if (certificate.institution_rut, certificate.number) in self.store.certificates:
+            raise NumberTakenError("existe")
+        if new_course is not None and new_course.course_code in self.store.courses:
+            raise CourseChangedError("se creó")
+        assert annulment is None or annulment.request_id not in self.store.annulments
+        self.store.certificates[(certificate.institution_rut, certificate.number)] = certificate
+        if new_course is not None:
+            self.store.courses[new_course.course_code] = replace(new_course, version=0)
+            self.store.participants.setdefault(new_course.course_code, [])
+        if annulment is not None:
+            self.store.annulments[annulment.request_id] = annulment
+        self.store.audit.append(audit)
+
     def commit_login(self, session: LoginSession, audit: AuditEntry) -> None:
         assert session.session_id not in self.store.login_sessions
         self.store.login_sessions[session.session_id] = session
@@ -495,7 +521,8 @@ class InMemoryDocuments:
 
 
 class FakePdfs:
-    """A stand-in PDF: the certificate's number and participants as text, 'ANULADO' when annulled."""
+    """A stand-in PDF: the certificate's number and participants as text, 'ANULADO' when annulled,
+    'RECONSTRUCCION' when the certificate was migrated (as the real one marks it)."""
 
     def __init__(self) -> None:
         self.rendered: list[tuple[str, bool]] = []
@@ -504,6 +531,7 @@ class FakePdfs:
         self.rendered.append((str(certificate.number), annulled))
         people = ";".join(f"{p.rut.compact()}={p.percent}" for p in certificate.participants)
         stamp = " ANULADO" if annulled else ""
+        stamp += " RECONSTRUCCION" if certificate.imported else ""
         return f"%PDF-fake {certificate.number}{stamp} {people}".encode()
 
 
