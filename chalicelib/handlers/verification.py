@@ -143,7 +143,7 @@ def trust_anchor() -> Response:
     """The CA certificate that certifies GCA's signatures: a reader adds it to their PDF reader's trusted
     certificates, and the signature of every certificate shows as valid and trusted."""
     return Response(
-        body=verification.trust_anchors(bootstrap()),
+        body=verification.trust_anchors(bootstrap()).decode("ascii"),
         status_code=200,
         headers={
             "Content-Type": "application/x-pem-file",

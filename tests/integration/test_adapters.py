@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings, get_token_keys
 from chalicelib.domain.access import Profile
@@ -161,11 +160,59 @@ def test_a_certificate_keeps_the_course_as_it_was_issued(seed):
     assert certificates.last_sequence(OTEC.rut, original.number.year) == 1
     assert certificates.get(OTHER_OTEC.rut, original.number) is None
 
-    certificates.record_pdf(stored, "certificates/x.pdf", "abc123")
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "abc123") is True
     recorded = certificates.get(OTEC.rut, original.number)
     assert (recorded.pdf_key, recorded.pdf_sha256) == ("certificates/x.pdf", "abc123")
-    with pytest.raises(UpdateError, match="ConditionalCheckFailed"):  # no such certificate
-        certificates.record_pdf(replace(stored, number=replace(stored.number, sequence=99)), "k", "s")
+    # Written only while the recorded SHA-256 is the one read: a second first write, or a stale one, is refused.
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456") is False
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456", seen="zzz") is False
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456", seen="abc123") is True
+    assert certificates.record_pdf(stored, "certificates/x-anulado.pdf", "0a0a", annulled=True) is True
+    recorded = certificates.get(OTEC.rut, original.number)
+    assert (recorded.pdf_key, recorded.pdf_sha256, recorded.annulled_pdf_sha256) == (
+        "certificates/x.pdf",
+        "def456",
+        "0a0a",
+    )
+    # No such certificate: nothing is created.
+    assert certificates.record_pdf(replace(stored, number=replace(stored.number, sequence=99)), "k", "s") is False
+    assert certificates.get(OTEC.rut, replace(stored.number, sequence=99)) is None
+
+
+def test_a_document_is_written_once_and_read_back(local_stack):
+    from chalicelib.storage.documents import DocumentStore
+
+    documents = DocumentStore()
+    key = "certificates/759982401/2026/9-2026.pdf"
+
+    assert documents.read(key) is None
+    assert documents.put_new(key, b"%PDF-1.7 primero", "application/pdf") is True
+    assert documents.put_new(key, b"%PDF-1.7 segundo", "application/pdf") is False  # If-None-Match: *
+    assert documents.read(key) == b"%PDF-1.7 primero"
+
+
+def test_the_signing_adapter_signs_in_kms_and_validates_against_the_ca(local_stack):
+    from fpdf import FPDF
+
+    from chalicelib.security.signing import KmsSignatures
+
+    settings = get_settings()
+    signatures = KmsSignatures(settings.signing_key, settings.signing_chain_parameter, settings.region)
+    pdf = FPDF(enforce_compliance="PDF/A-2B")
+    pdf.add_font("DejaVu", "", "chalicelib/renderers/fonts/DejaVuSans.ttf")
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.cell(0, 10, "Certificado de prueba")
+    document = bytes(pdf.output())
+
+    signed = signatures.sign(document)
+    check = signatures.validate(signed)
+
+    assert signed.startswith(document)  # an incremental update: the rendered bytes are kept as they were
+    assert check.valid and check.signer == "GCA - SENCE, certificados de asistencia (desarrollo)"
+    assert signatures.validate(document).present is False
+    assert signatures.validate(b"no es un PDF").present is False
+    assert signatures.trust_anchors().startswith(b"-----BEGIN CERTIFICATE-----")
 
 
 def test_an_annulled_certificate_is_found_on_its_day(seed):
