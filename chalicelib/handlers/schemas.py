@@ -51,6 +51,7 @@ from ..domain.registry import (
     FeedOutcome,
 )
 from ..domain.rut import RUT_PATTERN
+from ..domain.signatures import SignatureFailure
 
 
 def _doc(description: str, **schema: Any) -> Meta:
@@ -537,7 +538,7 @@ class Verification(Struct):
     replaced_by: Annotated[LinkedCertificate | None, _doc("Anulado: el certificado que lo reemplazó")]
 
 
-SIGNATURE_CHECKS = ["signature_missing", "signature_altered", "signer_untrusted", "not_whole_file"]
+SIGNATURE_CHECKS = [failure.value for failure in SignatureFailure]
 
 
 class UploadedSignature(Struct):

@@ -192,12 +192,15 @@ def _signature(view: dict[str, Any]) -> str:
     if signature["valid"]:
         when = f" el {_moment(signature['signed_at'])}" if signature["signed_at"] else ""
         text = (
-            "<p><strong>Firma electrónica válida.</strong> El PDF emitido está firmado por "
+            "<p><strong>Firma electrónica válida.</strong> El PDF emitido, tal como GCA lo guardó, está firmado por "
             f"{escape(signature['signer'] or 'GCA')}{when}, con un certificado de la autoridad certificadora "
             "de GCA.</p>"
         )
     else:
-        text = "<p><strong>Firma electrónica no válida.</strong> El PDF guardado no tiene una firma válida de GCA.</p>"
+        text = (
+            "<p><strong>Firma electrónica no válida.</strong> El PDF que GCA guardó de este certificado no tiene una "
+            "firma válida de GCA.</p>"
+        )
     trust = (
         '<p class="gca-hint">Para que su lector de PDF reconozca la firma, agregue a sus certificados de confianza '
         f'el de la <a href="/verificar/ca.pem" download="{CA_FILENAME}">autoridad certificadora de GCA</a>.</p>'
@@ -308,14 +311,14 @@ def verify_upload(number: str) -> Response:
     code = _code(request)
     upload = _uploaded_pdf(request) if len(raw_bytes(request)) <= verification.MAX_PDF_BYTES + MAX_BODY_BYTES else b""
     try:
-        compared = verification.compare_pdf(bootstrap(), number, code, upload, client_address(request))
+        found, compared = verification.verify_with_upload(bootstrap(), number, code, upload, client_address(request))
     except TooManyRequestsError as error:
         return _too_many(error)
     except InvalidInputError as error:
         return _verify_page(number, code, panel("error", f"<p>{escape(error.message)}</p>"))
     except DomainError:
         return _verify_page(number, code)
-    return _verify_page(number, code, _comparison(compared.identical, compared.signature))
+    return _certificate_page(found, _comparison(compared.identical, compared.signature))
 
 
 def _comparison(identical: bool, signature: SignatureCheck) -> str:

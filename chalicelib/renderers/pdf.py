@@ -397,7 +397,9 @@ class CertificateRenderer:
             pdf,
             4,
             "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
-            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC.",
+            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC. Está firmado "
+            "electrónicamente por GCA: su lector de PDF puede validar la firma con el certificado de la autoridad "
+            "certificadora publicado en la página de verificación.",
         )
         _paragraph(
             pdf, 4, "** Empresa: la que imputa el costo de la actividad a la franquicia tributaria, cuando corresponde."

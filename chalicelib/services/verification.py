@@ -52,7 +52,10 @@ def verify_certificate(ports: Ports, raw_number: object, raw_code: object, clien
     The same answer for an unknown number and a wrong code; each client address may verify, guess codes
     and upload PDFs `GCA_RATE_LIMIT_VERIFY_PER_MIN` times a minute, all together.
     """
-    certificate = _find(ports, raw_number, raw_code, client)
+    return _described(ports, _find(ports, raw_number, raw_code, client))
+
+
+def _described(ports: Ports, certificate: Certificate) -> Verification:
     try:
         certificate, body = stored_document(ports, certificate)
         signature = ports.signatures.validate(body)
@@ -73,6 +76,15 @@ def compare_pdf(ports: Ports, raw_number: object, raw_code: object, upload: byte
         raise InvalidInputError(ATTACH_PDF, field="pdf")
     certificate, _body = stored_document(ports, certificate)
     return Comparison(certificate, is_identical_pdf(certificate, upload), ports.signatures.validate(upload))
+
+
+def verify_with_upload(
+    ports: Ports, raw_number: object, raw_code: object, upload: bytes, client: str = ""
+) -> tuple[Verification, Comparison]:
+    """The verification page after an upload: the certificate as `verify_certificate` shows it, and the
+    comparison of the file (one request of the client's allowance, not two)."""
+    comparison = compare_pdf(ports, raw_number, raw_code, upload, client)
+    return _described(ports, comparison.certificate), comparison
 
 
 def trust_anchors(ports: Ports) -> bytes:

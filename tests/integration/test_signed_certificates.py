@@ -329,3 +329,34 @@ def test_issue_annul_with_approval_reissue_and_each_verification_names_the_other
         f"/api/verify/{first['number']}/pdf?code={first['code']}", headers=PDF, body=original
     ).json_body
     assert (compared["identical"], compared["failed"], compared["status"]) == (True, [], "annulled")
+
+
+def _upload_form(client: Any, issued: dict[str, Any], body: bytes) -> str:
+    boundary = "gca-limite-0001"
+    form = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="pdf"; filename="c.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + body
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.http.post(
+        f"/verificar/{issued['number']}?code={issued['code']}",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        body=form,
+    )
+    assert response.status_code == 200
+    return response.body.decode()
+
+
+def test_the_page_says_which_check_an_uploaded_file_failed(issued, client_module):
+    genuine = _upload_form(client_module, issued, issued["pdf"])
+    altered = _upload_form(client_module, issued, _flip_in_page_content(issued["pdf"]))
+
+    assert "El PDF es idéntico al emitido</strong> y su firma electrónica es válida" in genuine
+    assert "El PDF no pasó la verificación." in altered
+    assert "<li>El PDF no coincide byte a byte con el emitido.</li>" in altered
+    assert "<li>La firma electrónica no corresponde al contenido: el PDF fue modificado después de firmado.</li>" in (
+        altered
+    )

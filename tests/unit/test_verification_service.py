@@ -325,3 +325,17 @@ def test_verifications_guesses_and_uploads_of_one_address_count_together(w):
 
     w.clock.advance(minutes=1)
     assert verification.verify_certificate(ports, number, code, client="203.0.113.9").certificate == certificate
+
+
+def test_an_upload_on_the_page_counts_once_and_shows_the_certificate_with_the_comparison(w):
+    from dataclasses import replace
+
+    certificate = issued(w)
+    ports = replace(w.ports, settings=replace(w.ports.settings, rate_limit_verify_per_min=1))
+
+    found, compared = verification.verify_with_upload(
+        ports, "1-2017", certificate.verification_code, w.documents.body(KEY), client="203.0.113.9"
+    )
+
+    assert found.signature.valid and found.certificate.number == certificate.number
+    assert compared.identical and compared.signature.valid
