@@ -157,8 +157,10 @@ class KmsSignatures:
             return SignatureCheck(present=True)
         certificate = status.signing_cert
         signer = certificate.subject.native.get("common_name") if certificate is not None else None
-        timestamp = status.timestamp_validity.timestamp if status.timestamp_validity else None
-        signed_at = timestamp or status.signer_reported_dt
+        # The time a timestamp server vouches for, when it is there and intact; else the signer's own.
+        stamp = status.timestamp_validity
+        signed_at = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid else None
+        signed_at = signed_at or status.signer_reported_dt
         return SignatureCheck(
             present=True,
             intact=bool(status.intact and status.valid),
