@@ -187,9 +187,14 @@ def _linked(prefix: str, linked: dict[str, str]) -> str:
     return f'<p>{prefix} <a href="{escape(linked["url"])}">N° {escape(linked["number"])}</a>.</p>'
 
 
-def _signature(view: dict[str, Any]) -> str:
+def _signature(view: dict[str, Any], present: bool) -> str:
     signature = view["signature"]
-    if signature["valid"]:
+    if not present:
+        text = (
+            "<p><strong>Sin firma electrónica.</strong> El PDF que GCA guardó de este certificado no tiene firma: "
+            "se emitió antes de que GCA firmara sus certificados. Confíe en los datos de esta página.</p>"
+        )
+    elif signature["valid"]:
         when = f" el {_moment(signature['signed_at'])}" if signature["signed_at"] else ""
         text = (
             "<p><strong>Firma electrónica válida.</strong> El PDF emitido, tal como GCA lo guardó, está firmado por "
@@ -256,7 +261,7 @@ def _result(found: verification.Verification, comparison: str = "") -> str:
 <p class="gca-hint">Se compara byte a byte con el PDF emitido (huella SHA-256) y se valida su firma electrónica.</p>
 <input type="file" id="pdf" name="pdf" accept="application/pdf"></div>
 <button type="submit" class="gca-button gca-button--secondary">Comparar PDF</button></form>"""
-    return f"""{banner}{comparison}{_signature(view)}{summary_list(facts)}
+    return f"""{banner}{comparison}{_signature(view, found.signature.present)}{summary_list(facts)}
 <table class="gca-table"><caption>Participantes (RUT parcialmente oculto)</caption>
 <thead><tr><th scope="col">N°</th><th scope="col">RUT</th><th scope="col">Nombre</th>
 <th scope="col" class="gca-num">Porcentaje asistencia</th></tr></thead><tbody>{rows}</tbody></table>{upload}"""

@@ -5,10 +5,12 @@ Then the whole chain: issue, annul with the officer's approval, re-issue."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
 import urllib.request
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -20,10 +22,22 @@ from pypdf import PdfReader
 
 from chalicelib.config import get_settings
 from chalicelib.domain.access import Profile
-from tests.builders import ADMIN_RUT, OFFICER_RUT, OTEC, SENCE, at, course, full_session, grant, participant
+from tests.builders import (
+    ADMIN_RUT,
+    OFFICER_RUT,
+    OTEC,
+    SENCE,
+    at,
+    course,
+    full_session,
+    grant,
+    historic_certificate,
+    participant,
+)
 from tests.integration.api import get, post
 
 SIGNED, CHAINED = "5119001", "5119002"  # pending courses of Sofofa, region 13
+LEGACY = "5119003"  # issued before GCA signed: its stored PDF has no signature
 PDF = {"Content-Type": "application/pdf"}
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
@@ -37,6 +51,19 @@ def world(seed):
         pending = course(code, sence_code=f"12377{code[2:]}", hours=4, start=date(2017, 3, 1), end=date(2017, 3, 30))
         people = [participant(pending, 10_000_000 + i, f"PARTICIPANTE {i} ÑÚÑEZ") for i in range(30)]
         seed.course(pending, people, [full_session("s1", at(date(2017, 3, 6), 9), 4, people)])
+    legacy = course(LEGACY, sence_code="1237719003", start=date(2016, 3, 1), end=date(2016, 3, 30))
+    people = [participant(legacy, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")]
+    seed.course(legacy, people)
+    unsigned = b"%PDF-1.4 emitido sin firma\n%%EOF\n"
+    key = f"certificates/{OTEC.rut.compact()}/2016/1-2016.pdf"
+    boto3.client("s3").put_object(Bucket=get_settings().pdf_bucket, Key=key, Body=unsigned)
+    seed.certificate(
+        replace(
+            historic_certificate(legacy, people, 1),
+            pdf_key=key,
+            pdf_sha256=hashlib.sha256(unsigned).hexdigest(),
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +312,20 @@ def test_a_stored_pdf_changed_behind_the_applications_back_is_not_served(client_
 
 
 # ---------------------------------------------------------------- issue, annul with approval, re-issue
+
+
+def test_a_pdf_stored_before_gca_signed_is_never_re_signed_and_says_it_has_no_signature(client_module):
+    code = historic_certificate(course(LEGACY), (), 1).verification_code
+
+    answer = client_module.http.get(f"/api/verify/1-2016?code={code}").json_body
+    page = client_module.http.get(f"/verificar/1-2016?code={code}").body.decode()
+
+    assert answer["signature"] == {"valid": False, "signer": None, "signed_at": None}
+    assert "Sin firma electrónica." in page
+    stored = boto3.client("s3").get_object(
+        Bucket=get_settings().pdf_bucket, Key=f"certificates/{OTEC.rut.compact()}/2016/1-2016.pdf"
+    )
+    assert stored["Body"].read() == b"%PDF-1.4 emitido sin firma\n%%EOF\n"
 
 
 def test_issue_annul_with_approval_reissue_and_each_verification_names_the_other(client_module, admin, officer, ca_pem):
