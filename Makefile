@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e chromium clean bench bench-import package
+.PHONY: run test lint typecheck unit integration e2e chromium poppler clean bench bench-import package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(PY) -m devtools.run_local
 
 ## make test: lint, types, the deployable template (cfn-lint), unit, integration and e2e tests
-test: $(STAMP) chromium lint typecheck package unit integration e2e
+test: $(STAMP) chromium poppler lint typecheck package unit integration e2e
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -35,7 +35,7 @@ unit: $(STAMP)
 	AWS_ENDPOINT_URL=http://127.0.0.1:9 $(PY) -m pytest tests/unit \
 	  --cov=chalicelib/services --cov-report=term-missing:skip-covered --cov-fail-under=90
 
-integration: $(STAMP)
+integration: $(STAMP) poppler
 	$(PY) -m pytest tests/integration
 
 e2e: $(STAMP) chromium
@@ -46,6 +46,13 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Instale chromium (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+# The signed PDFs are checked with poppler's pdfsig and pdfinfo, as a reader's software would.
+poppler:
+	@if ! command -v pdfsig >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "Instale poppler-utils (sudo apt-get install poppler-utils)"; exit 1; fi; \
 	fi
 
 clean:

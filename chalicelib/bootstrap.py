@@ -2,7 +2,8 @@
 
 Nothing here runs at import: `import app` loads no storage, renderer or messenger module, and no
 adapter talks to AWS before a request needs it. fpdf2 and openpyxl are imported on the first PDF
-or workbook. Tests hand `use()` a bundle of their own (fakes, a moved clock, a failing mailer).
+or workbook, pyHanko and cryptography on the first signature or validation. Tests hand `use()` a
+bundle of their own (fakes, a moved clock, a failing mailer).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from .services.ports import CertificatePdfs, Ports, Workbooks
+from .services.ports import CertificatePdfs, Ports, Signatures, Workbooks
 
 _ports: Ports | None = None
 
@@ -33,6 +34,14 @@ def _pdfs() -> CertificatePdfs:
     from .renderers.pdf import CertificatePdfs as FpdfCertificates
 
     return FpdfCertificates(get_settings().public_base_url)
+
+
+def _signatures() -> Signatures:
+    from .config import get_settings
+    from .security.signing import KmsSignatures
+
+    settings = get_settings()
+    return KmsSignatures(settings.signing_key, settings.signing_chain_parameter, settings.region, settings.tsa_url)
 
 
 def _workbooks() -> Workbooks:
@@ -87,6 +96,7 @@ def build_ports() -> Ports:
         transactions=TransactionWriter(),
         documents=DocumentStore(),
         pdfs=cast(CertificatePdfs, _Lazy(_pdfs)),
+        signatures=cast(Signatures, _Lazy(_signatures)),
         workbooks=cast(Workbooks, _Lazy(_workbooks)),
         emails=EmailRenderer(),
         mail=Mailer(),

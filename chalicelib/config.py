@@ -45,6 +45,11 @@ class Settings:
     scrypt_log2_n: int = 17
     # How long the access log keeps who saw whose personal data (Ley 21.719), in days.
     access_log_days: int = 1826
+    # The KMS key that signs certificate PDFs (id, ARN or alias), the SSM parameter with its X.509
+    # certificate and the CA chain, and an RFC 3161 timestamp server (none: no timestamp).
+    signing_key: str = "alias/gca-local-certificates"
+    signing_chain_parameter: str = "/gca-local/signing/certificate-chain"
+    tsa_url: str | None = None
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
@@ -105,6 +110,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         rate_limit_review_per_min=_number(environ, "GCA_RATE_LIMIT_REVIEW_PER_MIN", 30),
         scrypt_log2_n=_number(environ, "GCA_SCRYPT_LOG2_N", 17, least=10),
         access_log_days=_number(environ, "GCA_ACCESS_LOG_DAYS", 1826),
+        signing_key=environ.get("GCA_SIGNING_KEY", f"alias/gca-{stage}-certificates"),
+        signing_chain_parameter=environ.get("GCA_SIGNING_CHAIN_PARAMETER", f"/gca-{stage}/signing/certificate-chain"),
+        tsa_url=environ.get("GCA_TSA_URL", "").strip() or None,
     )
 
 

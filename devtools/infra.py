@@ -39,6 +39,28 @@ API_STAGE = "api"  # `api_gateway_stage` of the prod stage in .chalice/config.js
 SENDER_DOMAIN = "gca.sence.cl"
 SENDER_ADDRESS = f"no-responder@{SENDER_DOMAIN}"  # GCA_SES_SENDER of the prod stage
 TOKEN_KEYS_SECRET = "gca-prod/token-keys"
+# The KMS key that signs certificate PDFs, its alias and the parameter with its certificate chain: the
+# defaults of GCA_SIGNING_KEY and GCA_SIGNING_CHAIN_PARAMETER in the prod stage (chalicelib/config.py).
+SIGNING_KEY_ALIAS = "alias/gca-prod-certificates"
+SIGNING_CHAIN_PARAMETER = "/gca-prod/signing/certificate-chain"
+SIGNING_KEY_ADMINISTRATION = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:GetKeyPolicy",
+    "kms:GetPublicKey",  # to certify the key (devtools.signing certify)
+    "kms:ListAliases",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
 LOG_RETENTION_DAYS = 365
 
 # Powertools' idempotency table is not a PynamoDB model: its key and TTL attribute are Powertools'.
@@ -99,6 +121,9 @@ class Function:
     send_email: bool = False
     token_keys: bool = False
     rehash_passwords: bool = False  # UpdateItem on `users`, only the key and password_hash
+    # kms:Sign with the certificates' key (granted by the key policy, to this role alone) and the
+    # certificate chain beside it (ssm:GetParameter).
+    sign_certificates: bool = False
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -145,6 +170,7 @@ FUNCTIONS: dict[str, Function] = {
         queue=("GetQueueUrl", "SendMessage"),
         token_keys=True,
         rehash_passwords=True,
+        sign_certificates=True,  # issue, the ANULADO copy, the repair of a failed upload; verification
     ),
     "NotifyAnnulments": Function(
         name=f"{PREFIX}notify-annulments",
@@ -291,6 +317,17 @@ def policy(function: Function) -> dict[str, Any]:
                 ],
             }
         )
+    if function.sign_certificates:
+        # kms:Sign itself is granted by the key's policy to this role by name (key_policy below): a role
+        # statement naming the key would make the role and the key depend on each other.
+        statements.append(
+            {
+                "Sid": "SigningChain",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": _regional("ssm", f"parameter{SIGNING_CHAIN_PARAMETER}"),
+            }
+        )
     if function.token_keys:
         statements.append(
             {
@@ -301,6 +338,32 @@ def policy(function: Function) -> dict[str, Any]:
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def key_policy() -> dict[str, Any]:
+    """The signing key's policy: the account administers the key but cannot sign with it (no statement
+    delegates kms:Sign to IAM); only the roles of the functions declared `sign_certificates` may sign."""
+    signers = [f for f in FUNCTIONS.values() if f.sign_certificates]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "KeyAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": _sub("arn:aws:iam::${AWS::AccountId}:root")},
+                "Action": list(SIGNING_KEY_ADMINISTRATION),
+                "Resource": "*",
+            },
+            {
+                "Sid": "SignCertificates",
+                "Effect": "Allow",
+                "Principal": {"AWS": [{"Fn::GetAtt": [f.role, "Arn"]} for f in signers]},
+                "Action": ["kms:Sign"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"}},
+            },
+        ],
+    }
 
 
 # ---------------------------------------------------------------- tables
@@ -523,7 +586,17 @@ def build() -> dict[str, Any]:
                             {"Fn::Sub": "${DocumentBucket.Arn}/*"},
                         ],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
+                    },
+                    {
+                        # An issued PDF is stored once and never rewritten: a write must be conditional
+                        # (If-None-Match: *), which S3 refuses when the key holds an object.
+                        "Sid": "CertificatesWrittenOnce",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:PutObject",
+                        "Resource": {"Fn::Sub": f"${{DocumentBucket.Arn}}/{CERTIFICATES_PREFIX}*"},
+                        "Condition": {"Null": {"s3:if-none-match": "true"}},
+                    },
                 ],
             },
         },
@@ -563,6 +636,31 @@ def build() -> dict[str, Any]:
                 "PasswordLength": 64,
                 "ExcludePunctuation": True,
             },
+        },
+    }
+    resources["SigningKey"] = {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Retain",  # a key scheduled for deletion would leave no one to blame for old PDFs
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "GCA: firma los PDF de los certificados de asistencia (PAdES)",
+            "KeySpec": "RSA_2048",
+            "KeyUsage": "SIGN_VERIFY",
+            "Enabled": True,
+            "KeyPolicy": key_policy(),
+        },
+    }
+    resources["SigningKeyAlias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {"AliasName": SIGNING_KEY_ALIAS, "TargetKeyId": {"Ref": "SigningKey"}},
+    }
+    resources["SigningCertificateChain"] = {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {
+            "Name": SIGNING_CHAIN_PARAMETER,
+            "Type": "String",
+            "Description": "GCA: certificado X.509 de la clave de firma y la cadena de su autoridad certificadora",
+            "Value": {"Ref": "SigningCertificateChainPem"},
         },
     }
     resources["NightlyExportsSchedulerRole"] = {
@@ -655,12 +753,23 @@ def build() -> dict[str, Any]:
     resources["NightlyExports"]["Properties"]["Events"] = {"NightlyExportsEvent": {"Properties": {"Enabled": False}}}
     return {
         "Description": "GCA - Gestión de Certificados de Asistencia (SENCE): datos, documentos, colas y correo",
+        "Parameters": {
+            "SigningCertificateChainPem": {
+                "Type": "String",
+                "Description": (
+                    "PEM: the signing key's X.509 certificate, then its CA certificate(s) "
+                    "(python -m devtools.signing certify; docs/deploy.md)"
+                ),
+                "Default": "pendiente",
+            }
+        },
         "Resources": resources,
         "Outputs": {
             "DocumentBucketName": {"Value": {"Ref": "DocumentBucket"}},
             "AnnulmentQueueUrl": {"Value": {"Ref": "AnnulmentQueue"}},
             "AnnulmentDeadLetterQueueUrl": {"Value": {"Ref": "AnnulmentDeadLetterQueue"}},
             "WebAclArn": {"Value": {"Fn::GetAtt": ["WebAcl", "Arn"]}},
+            "SigningKeyArn": {"Value": {"Fn::GetAtt": ["SigningKey", "Arn"]}},
         },
     }
 

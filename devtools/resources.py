@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from chalicelib.config import get_settings
 from chalicelib.storage.models import ALL_MODELS
 from devtools.infra import IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL, ttl_attribute
+from devtools.signing import create_local_identity
 
 DLQ_MAX_RECEIVES = 5
 
@@ -76,6 +77,8 @@ def create_resources() -> None:
     _create_bucket()
     _create_queues()
     _verify_sender()
+    # The KMS key that signs certificate PDFs, its alias, a development CA and the certificate chain.
+    create_local_identity()
 
 
 if __name__ == "__main__":

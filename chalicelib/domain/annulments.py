@@ -18,6 +18,7 @@ from .certificates import (
     AnnulmentStatus,
     Certificate,
     CertificateEvent,
+    CertificateNumber,
     CertificateStatus,
     CourseTransition,
     transition,
@@ -61,6 +62,19 @@ def clean_text(raw: object, *, field: str, minimum: int, maximum: int, label: st
 
 def parse_reason(raw: object) -> str:
     return clean_text(raw, field="reason", minimum=MIN_REASON, maximum=MAX_REASON, label="el motivo")
+
+
+ONE_LINE = 160
+
+
+def approved_reason(number: CertificateNumber, requests: Iterable[AnnulmentRequest]) -> str | None:
+    """Why certificate `number` was annulled, in one line of at most ONE_LINE characters: the reason of
+    its approved annulment request (None when there is none, as for one annulled before this system)."""
+    approved = [r for r in requests if r.certificate_number == number and r.status is AnnulmentStatus.APPROVED]
+    if not approved:
+        return None
+    reason = " ".join(max(approved, key=lambda r: r.requested_at).reason.split())
+    return reason if len(reason) <= ONE_LINE else reason[: ONE_LINE - 1].rstrip() + "…"
 
 
 class Decision(StrEnum):

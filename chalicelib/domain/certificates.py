@@ -181,6 +181,8 @@ class Certificate:
     pdf_key: str | None = None
     pdf_sha256: str | None = None
     annulled_at: datetime | None = None
+    # The signed copy stamped ANULADO, made on its first download (its key: issuing.pdf_key(annulled=True)).
+    annulled_pdf_sha256: str | None = None
     # The course as it was when the certificate was accepted (what the PDF prints).
     course: Course | None = None
     # Where a certificate issued before GCA came from (`domain/migration.py`); None for one GCA issued.

@@ -262,4 +262,43 @@ def mask_rut(rut: Rut) -> str:
 
 
 def is_identical_pdf(certificate: Certificate, upload: bytes) -> bool:
-    return certificate.pdf_sha256 is not None and fingerprint(upload) == certificate.pdf_sha256
+    """Byte for byte the issued PDF, or its signed ANULADO copy."""
+    digest = fingerprint(upload)
+    return digest in {certificate.pdf_sha256, certificate.annulled_pdf_sha256} - {None}
+
+
+PDF_BEING_STORED = "El PDF del certificado se está guardando; intente nuevamente en unos segundos."
+PDF_ALTERED = (
+    "El PDF guardado de este certificado no coincide con la huella registrada al emitirlo, por lo que no se "
+    "entrega. El incidente quedó registrado; contacte a SENCE."
+)
+
+
+class DocumentIntegrityError(DomainError):
+    """A stored document's bytes differ from the SHA-256 recorded before it was stored: never served."""
+
+    code = "document_integrity"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The certificates of the same course around one: the annulled one it replaces, the one that replaced it."""
+
+    replaces: Certificate | None
+    replaced_by: Certificate | None
+
+
+def chain_of(certificate: Certificate, course_certificates: Sequence[Certificate]) -> Chain:
+    """A course has at most one valid certificate at a time, and a new one only once the last was
+    annulled: a certificate replaces the annulled one issued just before it, and an annulled
+    certificate is replaced by the one issued just after it (if any was yet)."""
+
+    def order(c: Certificate) -> tuple[datetime, int, int]:
+        return (c.issued_at, c.number.year, c.number.sequence)
+
+    others = [c for c in course_certificates if c.institution_rut == certificate.institution_rut]
+    earlier = sorted((c for c in others if order(c) < order(certificate)), key=order)
+    later = sorted((c for c in others if order(c) > order(certificate)), key=order)
+    replaces = earlier[-1] if earlier and earlier[-1].status is CertificateStatus.ANNULLED else None
+    replaced_by = later[0] if later and certificate.status is CertificateStatus.ANNULLED else None
+    return Chain(replaces, replaced_by)

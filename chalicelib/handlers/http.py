@@ -26,7 +26,7 @@ from ..domain.errors import (
     StateConflictError,
     TooManyRequestsError,
 )
-from ..domain.issuing import ACCEPT_REQUIRED, INVOICE_REQUIRED
+from ..domain.issuing import ACCEPT_REQUIRED, INVOICE_REQUIRED, DocumentIntegrityError
 from ..domain.lce import FACILITATOR_REQUIRED
 from ..domain.rut import RUT_REQUIRED
 from ..services.auth import authenticate
@@ -46,6 +46,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NotFoundError, 404),
     (StateConflictError, 409),
     (TooManyRequestsError, 429),
+    (DocumentIntegrityError, 500),
 )
 
 CHALICE_CODES = {

@@ -51,6 +51,7 @@ from ..domain.registry import (
     FeedOutcome,
 )
 from ..domain.rut import RUT_PATTERN
+from ..domain.signatures import SignatureFailure
 
 
 def _doc(description: str, **schema: Any) -> Meta:
@@ -522,6 +523,20 @@ class VerifiedCourse(Struct):
     company: PartyView
 
 
+class SignatureView(Struct):
+    valid: Annotated[
+        bool, _doc("Firma electrónica íntegra, hecha con un certificado de la autoridad certificadora de GCA")
+    ]
+    signer: Annotated[str | None, _doc("Nombre (CN) del certificado que firmó")]
+    signed_at: Annotated[datetime | None, _doc("Fecha y hora de la firma")]
+
+
+class LinkedCertificate(Struct):
+    number: str
+    verification_code: str
+    url: Annotated[str, _doc("Página de verificación de ese certificado")]
+
+
 class Verification(Struct):
     status: Annotated[str, _doc("Vigente o anulado", enum=["valid", "annulled"])]
     number: str
@@ -532,11 +547,33 @@ class Verification(Struct):
     participants: list[FrozenView]
     imported: Imported
     source: Source
+    signature: Annotated[SignatureView, _doc("La firma del PDF emitido, validada al consultar")]
+    annulment_reason: Annotated[str | None, _doc("Anulado: el motivo aprobado, en una línea")]
+    replaces: Annotated[LinkedCertificate | None, _doc("El certificado anulado que éste reemplaza")]
+    replaced_by: Annotated[LinkedCertificate | None, _doc("Anulado: el certificado que lo reemplazó")]
+
+
+SIGNATURE_CHECKS = [failure.value for failure in SignatureFailure]
+
+
+class UploadedSignature(Struct):
+    present: Annotated[bool, _doc("El PDF trae una firma electrónica")]
+    intact: Annotated[bool, _doc("Lo firmado no cambió desde la firma")]
+    trusted: Annotated[bool, _doc("El firmante está certificado por la autoridad certificadora de GCA")]
+    whole_file: Annotated[bool, _doc("La firma cubre el archivo completo (nada agregado después)")]
+    valid: bool
+    signer: str | None
+    signed_at: datetime | None
 
 
 class Comparison(Struct):
-    identical: bool
+    identical: Annotated[bool, _doc("Byte a byte el PDF emitido (o su copia ANULADO)")]
     status: Annotated[str, _doc("Vigente o anulado", enum=["valid", "annulled"])]
+    signature: UploadedSignature
+    failed: Annotated[
+        list[Annotated[str, _doc("Comprobación fallida", enum=["not_identical", *SIGNATURE_CHECKS])]],
+        _doc("Las comprobaciones que el PDF no pasó (vacía: todas)"),
+    ]
 
 
 # ---------------------------------------------------------------- annulments

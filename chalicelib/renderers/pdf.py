@@ -1,15 +1,17 @@
 """The attendance certificate as PDF (fpdf2), laid out as the manual's "Generación del certificado".
 
-Bundled DejaVu fonts give correct Spanish characters; only the glyphs used are embedded. The PDF
-is deterministic for a given certificate (creation date = issue time), so a re-render after a
-failed upload is byte-identical to the first one.
+PDF/A-2b (fpdf2's `enforce_compliance`): every font embedded (bundled DejaVu, only the glyphs used),
+the sRGB output intent, and XMP metadata with the title, author, subject, language (es-CL) and the
+certificate number (`dc:identifier`). The rendering is deterministic for a given certificate (dates =
+issue time); the signature added after it (security/signing.py) is not.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 
 import segno
@@ -21,6 +23,9 @@ from ..domain.clock import CHILE
 from ..domain.courses import Course, Party
 
 CONTENT_TYPE = "application/pdf"
+COMPLIANCE = "PDF/A-2B"
+LANGUAGE = "es-CL"
+CREATOR = "GCA - Gestión de Certificados de Asistencia, SENCE"
 _FONTS = Path(__file__).resolve().parent / "fonts"
 _BLUE = (15, 105, 180)
 _GREY = (242, 242, 242)
@@ -35,6 +40,36 @@ class CertificateDocument:
     annulled: bool = False
     # A certificate migrated from the system GCA replaced, drawn by GCA from its data: not the original.
     reconstruction: bool = False
+
+
+def xmp_metadata(number: str, title: str, author: str, subject: str, issued_at: datetime) -> str:
+    """The document's XMP packet (without the xpacket wrapper fpdf2 adds): PDF/A-2b's identification,
+    Dublin Core title, creator, description, language and identifier (the certificate number)."""
+    moment = issued_at.astimezone(UTC).isoformat(timespec="seconds")
+    return f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+    <rdf:Description rdf:about=""
+        xmlns:dc="http://purl.org/dc/elements/1.1/"
+        xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+        xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+        xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+      <pdfaid:part>2</pdfaid:part>
+      <pdfaid:conformance>B</pdfaid:conformance>
+      <dc:format>application/pdf</dc:format>
+      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+      <dc:creator><rdf:Seq><rdf:li>{escape(author)}</rdf:li></rdf:Seq></dc:creator>
+      <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(subject)}</rdf:li></rdf:Alt></dc:description>
+      <dc:language><rdf:Bag><rdf:li>{LANGUAGE}</rdf:li></rdf:Bag></dc:language>
+      <dc:identifier>{escape(number)}</dc:identifier>
+      <xmp:CreatorTool>{escape(CREATOR)}</xmp:CreatorTool>
+      <xmp:CreateDate>{moment}</xmp:CreateDate>
+      <xmp:ModifyDate>{moment}</xmp:ModifyDate>
+      <xmp:MetadataDate>{moment}</xmp:MetadataDate>
+      <pdf:Producer>{escape(CREATOR)}</pdf:Producer>
+      <pdf:Keywords>{escape(f"Certificado N° {number}")}</pdf:Keywords>
+    </rdf:Description>
+  </rdf:RDF>
+</x:xmpmeta>"""
 
 
 class _Certificate(FPDF):
@@ -174,14 +209,22 @@ def _cleaned(certificate: Certificate, course: Course) -> tuple[Certificate, Cou
 class CertificateRenderer:
     def render(self, document: CertificateDocument) -> bytes:
         certificate, course, uncovered = _cleaned(document.certificate, document.course)
-        pdf = _Certificate(orientation="P", unit="mm", format="A4")
+        pdf = _Certificate(orientation="P", unit="mm", format="A4", enforce_compliance=COMPLIANCE)
         pdf.set_creation_date(certificate.issued_at)
         marking = " (reconstrucción)" if document.reconstruction else ""
-        pdf.set_title(f"Certificado de asistencia N° {certificate.number}{marking} - {course.name}")
+        title = f"Certificado de asistencia N° {certificate.number}{marking} - {course.name}"
+        subject = f"Curso {course.course_code} · Código SENCE {course.sence_code}"
+        if document.annulled:
+            title, subject = f"{title} (ANULADO)", f"{subject} · Certificado anulado"
+        pdf.set_title(title)
         pdf.set_author(course.institution.name)
-        pdf.set_subject(f"Curso {course.course_code} · Código SENCE {course.sence_code}")
-        pdf.set_creator("GCA - Gestión de Certificados de Asistencia, SENCE")
-        pdf.set_lang("es-CL")
+        pdf.set_subject(subject)
+        pdf.set_creator(CREATOR)
+        pdf.set_producer(CREATOR)
+        pdf.set_lang(LANGUAGE)
+        pdf.set_xmp_metadata(
+            xmp_metadata(str(certificate.number), title, course.institution.name, subject, certificate.issued_at)
+        )
         pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
         if uncovered:
             # Greek, Cyrillic, Hebrew, Arabic…: the full DejaVu, embedded only when a name needs it.
@@ -381,10 +424,13 @@ class CertificateRenderer:
         note = (
             "NOTA: Este certificado de asistencia fue emitido por el sistema anterior a GCA; esta reconstrucción "
             "fue generada por el sistema de gestión de certificado de asistencia (GCA) de SENCE a partir de los "
-            "datos migrados de ese sistema."
+            "datos migrados de ese sistema. Está firmado electrónicamente por GCA: su lector de PDF puede validar "
+            "la firma con el certificado de la autoridad certificadora publicado en la página de verificación."
             if reconstruction
             else "NOTA: Este certificado de asistencia ha sido generado por el sistema de gestión de certificado de "
-            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC."
+            "asistencia (GCA) de SENCE a partir de los datos ingresados y validados por el OTEC. Está firmado "
+            "electrónicamente por GCA: su lector de PDF puede validar la firma con el certificado de la autoridad "
+            "certificadora publicado en la página de verificación."
         )
         _paragraph(pdf, 4, note)
         _paragraph(

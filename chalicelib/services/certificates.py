@@ -21,10 +21,13 @@ from ..domain.courses import Course, parse_course_code
 from ..domain.errors import StateConflictError
 from ..domain.issuing import (
     MAX_ATTEMPTS,
+    PDF_ALTERED,
+    PDF_BEING_STORED,
     TOO_MANY_CONFLICTS,
     CertificatePreview,
     CounterConflictError,
     CourseChangedError,
+    DocumentIntegrityError,
     ensure_accepted,
     fingerprint,
     freeze_participants,
@@ -68,15 +71,15 @@ def issue_certificate(
     A double click, or twenty administrators at once, give one certificate: the transaction that
     moves the course out of Pendiente de Emitir is conditional, and every other attempt gets 409.
     New marks meanwhile make it read the course again; a number taken meanwhile, the counter. Then the
-    PDF is rendered and stored; if that fails the certificate stands, and its PDF (rendered only from the
-    certificate's frozen data) is stored on the first download.
+    PDF is rendered, signed and stored; if that fails the certificate stands, and its PDF (rendered only
+    from the certificate's frozen data) is made on the first download.
     """
     ensure_accepted(accept)
     invoice = parse_invoice(raw_invoice)
     certificate = _commit_issue(ports, principal, raw_code, invoice, new_verification_code())
     ports.metrics.count("CertificatesIssued")
     try:
-        certificate = _store_pdf(ports, certificate)
+        certificate, _body = _store_document(ports, certificate)
     except Exception:
         logger.exception("certificate PDF not stored", extra={"number": str(certificate.number)})
     return certificate
@@ -110,21 +113,56 @@ def _commit_issue(ports: Ports, principal: Principal, raw_code: str, invoice: st
     raise StateConflictError(TOO_MANY_CONFLICTS)
 
 
-def _store_pdf(ports: Ports, certificate: Certificate) -> Certificate:
-    """Render the issued PDF, keep it and record its SHA-256 (also the repair of a failed upload)."""
-    body = ports.pdfs.render(certificate, annulled=False)
-    digest = fingerprint(body)
-    key = pdf_key(certificate)
-    ports.documents.put_bytes(key, body, PDF)
-    ports.certificates.record_pdf(certificate, key, digest)
+def _recorded(certificate: Certificate, annulled: bool) -> str | None:
+    return certificate.annulled_pdf_sha256 if annulled else certificate.pdf_sha256
+
+
+def _with_document(certificate: Certificate, key: str, digest: str, annulled: bool) -> Certificate:
+    if annulled:
+        return replace(certificate, annulled_pdf_sha256=digest)
     return replace(certificate, pdf_key=key, pdf_sha256=digest)
 
 
-def with_stored_pdf(ports: Ports, certificate: Certificate) -> Certificate:
-    """The certificate with its PDF stored and fingerprinted, repairing a failed upload first."""
-    if certificate.pdf_key is None or certificate.pdf_sha256 is None:
-        return _store_pdf(ports, certificate)
-    return certificate
+def _store_document(ports: Ports, certificate: Certificate, *, annulled: bool = False) -> tuple[Certificate, bytes]:
+    """Render and sign the PDF (or its ANULADO copy), record its SHA-256, then store it once.
+
+    Also the repair of an upload that failed after its SHA-256 was recorded: nobody can hold bytes that
+    were never stored, so a new signed file takes the record's place (only while the record is still
+    the one read). A file stored meanwhile is never overwritten: it is the document, and the record
+    follows it.
+    """
+    body = ports.signatures.sign(ports.pdfs.render(certificate, annulled=annulled))
+    digest = fingerprint(body)
+    key = pdf_key(certificate, annulled=annulled)
+    seen = _recorded(certificate, annulled)
+    if not ports.certificates.record_pdf(certificate, key, digest, annulled=annulled, seen=seen):
+        raise StateConflictError(PDF_BEING_STORED)
+    if not ports.documents.put_new(key, body, PDF):
+        stored = ports.documents.read(key)
+        if stored is None or not ports.certificates.record_pdf(
+            certificate, key, fingerprint(stored), annulled=annulled, seen=digest
+        ):
+            raise StateConflictError(PDF_BEING_STORED)
+        body, digest = stored, fingerprint(stored)
+    return _with_document(certificate, key, digest, annulled), body
+
+
+def stored_document(ports: Ports, certificate: Certificate, *, annulled: bool = False) -> tuple[Certificate, bytes]:
+    """The stored PDF (or ANULADO copy) and its bytes, checked against the SHA-256 recorded before it was
+    stored; made on first need. A mismatch is never served: logged, counted, DocumentIntegrityError."""
+    recorded = _recorded(certificate, annulled)
+    key = pdf_key(certificate, annulled=True) if annulled else certificate.pdf_key
+    body = ports.documents.read(key) if recorded is not None and key is not None else None
+    if body is None:
+        return _store_document(ports, certificate, annulled=annulled)
+    if fingerprint(body) != recorded:
+        logger.error(
+            "stored PDF does not match its recorded SHA-256",
+            extra={"number": str(certificate.number), "key": key, "recorded": recorded, "found": fingerprint(body)},
+        )
+        ports.metrics.count("PdfIntegrityFailures")
+        raise DocumentIntegrityError(PDF_ALTERED)
+    return certificate, body
 
 
 def _certificate(ports: Ports, principal: Principal, raw_number: str) -> Certificate:
@@ -155,13 +193,11 @@ def get_certificate(ports: Ports, principal: Principal, raw_number: str) -> Cert
 
 
 def certificate_pdf(ports: Ports, principal: Principal, raw_number: str, *, inline: bool) -> downloads.Download:
-    """The issued PDF, or once annulled a copy stamped ANULADO (made on first request)."""
-    certificate = with_stored_pdf(ports, _certificate(ports, principal, raw_number))
+    """The issued PDF, or once annulled a new signed copy stamped ANULADO (made on first request), each
+    checked against its recorded SHA-256 before the link is given."""
+    certificate = _certificate(ports, principal, raw_number)
     _disclose(ports, principal, Disclosure.CERTIFICATE_PDF, certificate)
-    key = certificate.pdf_key
-    assert key is not None
-    if certificate.status is CertificateStatus.ANNULLED:
-        key = pdf_key(certificate, annulled=True)
-        if not ports.documents.exists(key):
-            ports.documents.put_bytes(key, ports.pdfs.render(certificate, annulled=True), PDF)
+    annulled = certificate.status is CertificateStatus.ANNULLED
+    certificate, _body = stored_document(ports, certificate, annulled=annulled)
+    key = pdf_key(certificate, annulled=annulled)
     return downloads.link(ports, key, pdf_filename(certificate), PDF, inline=inline)

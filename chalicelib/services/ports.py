@@ -31,6 +31,7 @@ from ..domain.exports import ExportRow
 from ..domain.notifications import EmailMessage
 from ..domain.privacy import Access, SubjectReport
 from ..domain.rut import Rut
+from ..domain.signatures import SignatureCheck
 
 # ---------------------------------------------------------------- people and credentials
 
@@ -157,7 +158,12 @@ class Certificates(Protocol):
         """The counter of `year` up to `at_least` if it is lower (a migrated number is never issued again)."""
         ...
 
-    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None: ...
+    def record_pdf(
+        self, certificate: Certificate, key: str, sha256: str, *, annulled: bool = False, seen: str | None = None
+    ) -> bool:
+        """Where the issued PDF (or, `annulled`, its ANULADO copy) is kept and its SHA-256, written only
+        while the recorded SHA-256 is still `seen` (None: none recorded yet); False when it was not."""
+        ...
 
 
 class Annulments(Protocol):
@@ -256,6 +262,14 @@ class Transactions(Protocol):
 class Documents(Protocol):
     def put_bytes(self, key: str, body: bytes, content_type: str) -> None: ...
 
+    def put_new(self, key: str, body: bytes, content_type: str) -> bool:
+        """Store `body` only if nothing is stored at `key` yet (never overwrite); False when something was."""
+        ...
+
+    def read(self, key: str) -> bytes | None:
+        """The stored bytes, None when nothing is stored at `key`."""
+        ...
+
     def put_file(self, key: str, body: IO[bytes], content_type: str) -> None: ...
 
     def exists(self, key: str) -> bool: ...
@@ -269,6 +283,22 @@ class Documents(Protocol):
 
 class CertificatePdfs(Protocol):
     def render(self, certificate: Certificate, *, annulled: bool) -> bytes: ...
+
+
+class Signatures(Protocol):
+    """The electronic signature of certificate PDFs (its private key never leaves the key service)."""
+
+    def sign(self, document: bytes) -> bytes:
+        """`document` with a PAdES signature appended: the last change the file ever gets."""
+        ...
+
+    def validate(self, document: bytes) -> SignatureCheck:
+        """The file's signature: intact, trusted to GCA's CA, covering the whole file (never raises)."""
+        ...
+
+    def trust_anchors(self) -> bytes:
+        """The CA certificate(s) a reader trusts to check the signatures, PEM."""
+        ...
 
 
 class Workbooks(Protocol):
@@ -340,6 +370,7 @@ class Ports:
     transactions: Transactions
     documents: Documents
     pdfs: CertificatePdfs
+    signatures: Signatures
     workbooks: Workbooks
     emails: EmailRenderer
     mail: Mail

@@ -86,6 +86,7 @@ def certificate_from_item(item: CertificateModel) -> Certificate:
         verification_code=item.verification_code,
         pdf_key=item.pdf_key,
         pdf_sha256=item.pdf_sha256,
+        annulled_pdf_sha256=item.annulled_pdf_sha256,
         annulled_at=moment(item.annulled_at),
         course=course_from_snapshot(snapshot) if snapshot else None,
         source=item.source,
@@ -109,6 +110,7 @@ def certificate_item(certificate: Certificate, course: Course) -> CertificateMod
         verification_code=certificate.verification_code,
         pdf_key=certificate.pdf_key,
         pdf_sha256=certificate.pdf_sha256,
+        annulled_pdf_sha256=certificate.annulled_pdf_sha256,
         annulled_at=iso(certificate.annulled_at) if certificate.annulled_at else None,
         issued_region_day=region_day(course.region_code, certificate.issued_at),
         annulled_region_day=region_day(course.region_code, certificate.annulled_at)
@@ -162,9 +164,21 @@ class CertificateRepository:
             if not refused(error):
                 raise
 
-    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
-        """Where the issued PDF is kept and its SHA-256, on a certificate that exists."""
-        CertificateModel(certificate.institution_rut.compact(), str(certificate.number)).update(
-            actions=[CertificateModel.pdf_key.set(key), CertificateModel.pdf_sha256.set(sha256)],
-            condition=CertificateModel.number.exists(),
-        )
+    def record_pdf(
+        self, certificate: Certificate, key: str, sha256: str, *, annulled: bool = False, seen: str | None = None
+    ) -> bool:
+        """Where the issued PDF (or its ANULADO copy) is kept and its SHA-256, on a certificate that
+        exists, while the recorded SHA-256 is still `seen` (one conditional write)."""
+        item = CertificateModel(certificate.institution_rut.compact(), str(certificate.number))
+        recorded = CertificateModel.annulled_pdf_sha256 if annulled else CertificateModel.pdf_sha256
+        actions: list[Any] = [recorded.set(sha256)]
+        if not annulled:
+            actions.append(CertificateModel.pdf_key.set(key))
+        unchanged = recorded.does_not_exist() if seen is None else recorded == seen
+        try:
+            item.update(actions=actions, condition=CertificateModel.number.exists() & unchanged)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

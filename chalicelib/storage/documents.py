@@ -37,6 +37,29 @@ class DocumentStore:
     def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
+    def put_new(self, key: str, body: bytes, content_type: str) -> bool:
+        """A conditional write (If-None-Match: *): S3 refuses it when the key holds an object."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                return False
+            raise
+        return True
+
+    def read(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return bytes(answer["Body"].read())
+
     def list_keys(self, prefix: str) -> list[tuple[str, int, str]]:
         """(key, size, last modified ISO) of every object under `prefix`."""
         found: list[tuple[str, int, str]] = []

@@ -293,6 +293,7 @@ class CertificateModel(Model):
     verification_code = UnicodeAttribute()
     pdf_key = UnicodeAttribute(null=True)
     pdf_sha256 = UnicodeAttribute(null=True)
+    annulled_pdf_sha256 = UnicodeAttribute(null=True)  # the signed ANULADO copy, once made
     annulled_at = UnicodeAttribute(null=True)
     issued_region_day = UnicodeAttribute(null=True)
     annulled_region_day = UnicodeAttribute(null=True)

@@ -150,7 +150,8 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     posts = certificate_posts(page)
     page.get_by_role("button", name="Acepto emitir el certificado").dblclick()
     number = f"1-{YEAR}"
-    expect(heading(page)).to_have_text("Certificado emitido")
+    # The first certificate of a server process also loads the signing libraries (pyHanko) and the chain.
+    expect(heading(page)).to_have_text("Certificado emitido", timeout=20_000)
     expect(page.get_by_role("heading", name=f"Certificado N° {number} emitido")).to_be_visible()
     code_text = page.get_by_text(re.compile(r"^Código de verificación: [A-Z0-9]{12}$"))
     verification_code = code_text.inner_text().rsplit(" ", 1)[-1]
@@ -237,6 +238,13 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     second_page.goto(f"/verificar/{number}?code={verification_code}")
     expect(second_page.get_by_role("heading", level=1)).to_have_text(f"Certificado N° {number}")
     expect(second_page.get_by_role("heading", name="Certificado ANULADO")).to_be_visible()
+    expect(second_page.get_by_text(f"Motivo: {REASON}")).to_be_visible()
+    expect(second_page.get_by_text("Aún no se emite un certificado que lo reemplace.")).to_be_visible()
+    # The issued file stays authentic: annulment does not make it a forgery.
+    expect(second_page.get_by_text("Firma electrónica válida.")).to_be_visible()
+    expect(second_page.get_by_role("link", name="autoridad certificadora de GCA")).to_have_attribute(
+        "href", "/verificar/ca.pem"
+    )
     shot(second_page, "cert-verificar-anulado")
 
     # Aprobado para Re-emisión: a new certificate, with the next number.
@@ -246,6 +254,16 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     page.get_by_role("link", name="Volver al curso").click()
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Emitido")
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° 2-{YEAR}")
+
+    # The chain: the annulled certificate names its replacement, which names the one it replaces.
+    second_page.goto(f"/verificar/{number}?code={verification_code}")
+    annulled = second_page.get_by_role("status").filter(has_text="Certificado ANULADO")
+    expect(annulled).to_contain_text(f"Reemplazado por N° 2-{YEAR}")
+    annulled.get_by_role("link", name=f"N° 2-{YEAR}").click()
+    expect(second_page.get_by_role("heading", level=1)).to_have_text(f"Certificado N° 2-{YEAR}")
+    expect(second_page.get_by_role("heading", name="Certificado válido")).to_be_visible()
+    expect(second_page.get_by_text(f"Reemplaza al certificado anulado N° {number}.")).to_be_visible()
+    shot(second_page, "cert-verificar-reemplazo")
 
     # The emailed link works once.
     second_page.goto(link)

@@ -43,10 +43,12 @@ def moto_endpoint() -> Iterator[str]:
 def local_stack(moto_endpoint: str) -> str:
     """Each test module starts from empty tables, bucket and queues: what one module seeds, issues,
     locks or pushes does not leak into the next."""
+    from chalicelib.bootstrap import use
     from devtools.resources import create_resources
 
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()  # noqa: S310
     create_resources()
+    use(None)  # a new signing key and CA: the adapters read them again
     return moto_endpoint
 
 

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings, get_token_keys
 from chalicelib.domain.access import Profile
@@ -161,11 +160,139 @@ def test_a_certificate_keeps_the_course_as_it_was_issued(seed):
     assert certificates.last_sequence(OTEC.rut, original.number.year) == 1
     assert certificates.get(OTHER_OTEC.rut, original.number) is None
 
-    certificates.record_pdf(stored, "certificates/x.pdf", "abc123")
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "abc123") is True
     recorded = certificates.get(OTEC.rut, original.number)
     assert (recorded.pdf_key, recorded.pdf_sha256) == ("certificates/x.pdf", "abc123")
-    with pytest.raises(UpdateError, match="ConditionalCheckFailed"):  # no such certificate
-        certificates.record_pdf(replace(stored, number=replace(stored.number, sequence=99)), "k", "s")
+    # Written only while the recorded SHA-256 is the one read: a second first write, or a stale one, is refused.
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456") is False
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456", seen="zzz") is False
+    assert certificates.record_pdf(stored, "certificates/x.pdf", "def456", seen="abc123") is True
+    assert certificates.record_pdf(stored, "certificates/x-anulado.pdf", "0a0a", annulled=True) is True
+    recorded = certificates.get(OTEC.rut, original.number)
+    assert (recorded.pdf_key, recorded.pdf_sha256, recorded.annulled_pdf_sha256) == (
+        "certificates/x.pdf",
+        "def456",
+        "0a0a",
+    )
+    # No such certificate: nothing is created.
+    assert certificates.record_pdf(replace(stored, number=replace(stored.number, sequence=99)), "k", "s") is False
+    assert certificates.get(OTEC.rut, replace(stored.number, sequence=99)) is None
+
+
+def test_a_document_is_written_once_and_read_back(local_stack):
+    from chalicelib.storage.documents import DocumentStore
+
+    documents = DocumentStore()
+    key = "certificates/759982401/2026/9-2026.pdf"
+
+    assert documents.read(key) is None
+    assert documents.put_new(key, b"%PDF-1.7 primero", "application/pdf") is True
+    assert documents.put_new(key, b"%PDF-1.7 segundo", "application/pdf") is False  # If-None-Match: *
+    assert documents.read(key) == b"%PDF-1.7 primero"
+
+
+def test_the_signing_adapter_signs_in_kms_and_validates_against_the_ca(local_stack):
+    from fpdf import FPDF
+
+    from chalicelib.security.signing import KmsSignatures
+
+    settings = get_settings()
+    signatures = KmsSignatures(settings.signing_key, settings.signing_chain_parameter, settings.region)
+    pdf = FPDF(enforce_compliance="PDF/A-2B")
+    pdf.add_font("DejaVu", "", "chalicelib/renderers/fonts/DejaVuSans.ttf")
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.cell(0, 10, "Certificado de prueba")
+    document = bytes(pdf.output())
+
+    signed = signatures.sign(document)
+    check = signatures.validate(signed)
+
+    assert signed.startswith(document)  # an incremental update: the rendered bytes are kept as they were
+    assert check.valid and check.signer == "GCA - SENCE, certificados de asistencia (desarrollo)"
+    assert signatures.validate(document).present is False
+    assert signatures.validate(b"no es un PDF").present is False
+    assert signatures.trust_anchors().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_with_a_timestamp_server_configured_the_signature_carries_its_time(local_stack):
+    """GCA_TSA_URL: an RFC 3161 server on loopback (pyHanko's dummy TSA behind http.server)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from asn1crypto import keys, tsp, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from fpdf import FPDF
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from chalicelib.security.signing import KmsSignatures
+    from devtools.signing import development_ca
+
+    now = datetime.now(UTC)
+    ca_key, ca = development_ca(now)
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    tsa = (
+        cx509.CertificateBuilder()
+        .subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "TSA de pruebas")]))
+        .issuer_name(ca.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(cx509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    stamped_at = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
+    stamper = DummyTimeStamper(
+        tsa_cert=x509.Certificate.load(tsa.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        fixed_dt=stamped_at,
+    )
+    asked: list[str] = []
+
+    class Tsa(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            asked.append(self.headers["Content-Type"])
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Tsa)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = get_settings()
+    try:
+        signatures = KmsSignatures(
+            settings.signing_key,
+            settings.signing_chain_parameter,
+            settings.region,
+            tsa_url=f"http://127.0.0.1:{server.server_address[1]}/",
+        )
+        pdf = FPDF(enforce_compliance="PDF/A-2B")
+        pdf.add_font("DejaVu", "", "chalicelib/renderers/fonts/DejaVuSans.ttf")
+        pdf.set_font("DejaVu", size=12)
+        pdf.add_page()
+        pdf.cell(0, 10, "Certificado con sello de tiempo")
+        signed = signatures.sign(bytes(pdf.output()))
+    finally:
+        server.shutdown()
+
+    check = signatures.validate(signed)
+    assert asked == ["application/timestamp-query"]
+    assert check.valid and check.signed_at == stamped_at
 
 
 def test_an_annulled_certificate_is_found_on_its_day(seed):

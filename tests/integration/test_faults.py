@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import replace
 from datetime import date
@@ -54,6 +55,9 @@ class _FailingDocuments:
         self._real = real
 
     def put_bytes(self, key, body, content_type):
+        raise ConnectionError("S3 no responde")
+
+    def put_new(self, key, body, content_type):
         raise ConnectionError("S3 no responde")
 
     def __getattr__(self, name):
@@ -170,12 +174,15 @@ def test_s3_failing_at_issue_leaves_a_certificate_whose_pdf_is_rendered_again(cl
     assert issued.status_code == 201
     number = issued.json_body["number"]
     stored = CertificateRepository().list_for_course(S3_DOWN)[-1]
-    assert str(stored.number) == number and stored.pdf_key is None
+    # The SHA-256 was recorded before the upload, which failed: nothing is stored under the key.
+    assert str(stored.number) == number and stored.pdf_key is not None and stored.pdf_sha256 is not None
+    assert bootstrap().documents.read(stored.pdf_key) is None
     use(None)  # S3 is back
     link = get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json")
     assert link.status_code == 200
     repaired = CertificateRepository().list_for_course(S3_DOWN)[-1]
-    assert repaired.pdf_key is not None and repaired.pdf_sha256 is not None
+    body = bootstrap().documents.read(repaired.pdf_key)
+    assert body is not None and hashlib.sha256(body).hexdigest() == repaired.pdf_sha256 != stored.pdf_sha256
     again = post(client, f"/api/courses/{S3_DOWN}/certificate", {"invoice_number": "9", "accept": True}, admin)
     assert again.status_code == 409
     assert len(CertificateRepository().list_for_course(S3_DOWN)) == 1

@@ -42,7 +42,7 @@ from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
 from chalicelib.domain.notifications import REQUESTED, event_for
 from devtools import seed as direct
-from devtools.infra import FUNCTIONS, PREFIX, QUEUE, TOKEN_KEYS_SECRET, policy
+from devtools.infra import FUNCTIONS, PREFIX, QUEUE, SIGNING_CHAIN_PARAMETER, TOKEN_KEYS_SECRET, key_policy, policy
 from tests.builders import (
     ADMIN_RUT,
     OFFICER_RUT,
@@ -68,6 +68,7 @@ COURSE = "5118001"  # pending, region 13: LCE push, issue, annulment approved by
 LONELY = "5118002"  # region 05, nobody to notify: the notification fails and is retried
 OUTBOX = "5118003"  # region 13: its REQUESTED event is still owed to the queue (the relay sends it)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SIGNING_KEY = {"arn": "arn:aws:kms:?"}  # the local key's ARN, read before the recording starts
 
 # Calls Lambda makes with the function's role, not the function's code.
 PLATFORM = {
@@ -81,6 +82,7 @@ READS = {f"dynamodb:{name}" for name in DYNAMODB_READS} | {
     "sqs:ReceiveMessage",
     "sqs:GetQueueAttributes",
     "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
     "xray:PutTraceSegments",
@@ -99,6 +101,7 @@ class Need:
     arns: tuple[str, ...]
     attributes: frozenset[str] = frozenset()  # dynamodb:Attributes, for UpdateItem
     operation: str = ""
+    context: tuple[tuple[str, str], ...] = ()  # other condition keys of the request (kms:SigningAlgorithm)
 
 
 def _prod_table(name: str) -> str:
@@ -176,6 +179,13 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
         identities = (address, address.rsplit("@", 1)[-1])
         arns = tuple(f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{identity}" for identity in identities)
         return [Need(f"ses:{operation}", arns, operation=operation)]
+    if service == "kms":
+        # The code names the key by its alias; IAM and the key policy authorise the key it points to.
+        algorithm = ("kms:SigningAlgorithm", str(params.get("SigningAlgorithm", "")))
+        return [Need(f"kms:{operation}", (SIGNING_KEY["arn"],), operation=operation, context=(algorithm,))]
+    if service == "ssm":
+        name = str(params["Name"]).replace(get_settings().signing_chain_parameter, SIGNING_CHAIN_PARAMETER)
+        return [Need(f"ssm:{operation}", (f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}",), operation=operation)]
     if service == "secretsmanager":
         name = params["SecretId"]
         arn = name if name.startswith("arn:") else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
@@ -210,23 +220,37 @@ class Grant:
     def matches(self, need: Need) -> bool:
         if need.action != self.action or not any(fnmatch.fnmatchcase(arn, self.resource) for arn in need.arns):
             return False
+        context = dict(need.context)
         for operator, keys in self.condition.items():
             for key, values in keys.items():
-                if (operator, key) != ("ForAllValues:StringEquals", "dynamodb:Attributes"):
+                if (operator, key) == ("ForAllValues:StringEquals", "dynamodb:Attributes"):
+                    if not need.attributes <= set(_list(values)):
+                        return False
+                elif operator == "StringEquals" and key in context:
+                    if context[key] not in _list(values):
+                        return False
+                else:
                     return False  # a condition this check cannot evaluate: not allowed
-                if not need.attributes <= set(_list(values)):
-                    return False
         return True
 
 
 def grants(function: str) -> list[Grant]:
+    """What the function's role policy allows, and what the signing key's policy allows its role."""
     document = policy(FUNCTIONS[function])
-    return [
+    found = [
         Grant(statement["Sid"], action, _resolve(resource), statement.get("Condition", {}))
         for statement in document["Statement"]
         for action in _list(statement["Action"])
         for resource in _list(statement["Resource"])
     ]
+    role = {"Fn::GetAtt": [FUNCTIONS[function].role, "Arn"]}
+    for statement in key_policy()["Statement"]:
+        if role in _list(statement["Principal"]["AWS"]):
+            found += [
+                Grant(f"KeyPolicy{statement['Sid']}", action, SIGNING_KEY["arn"], statement.get("Condition", {}))
+                for action in _list(statement["Action"])
+            ]
+    return found
 
 
 # ---------------------------------------------------------------- the recording
@@ -278,6 +302,7 @@ def recorder(local_stack: str) -> Iterator[Recorder]:
         recording.observe(client.meta.service_model.signing_name, operation, dict(Params or {}))
         return presign(client, ClientMethod, Params, **kwargs)
 
+    SIGNING_KEY["arn"] = boto3.client("kms").describe_key(KeyId=get_settings().signing_key)["KeyMetadata"]["Arn"]
     boto3.client("secretsmanager").create_secret(
         Name=TOKEN_KEYS_SECRET, SecretString=json.dumps({"kid": "k1", "secret": "x" * 64})
     )

@@ -5,6 +5,7 @@ decided). `world()` gives a bundle of them; a test changes only what it needs.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +36,7 @@ from chalicelib.domain.migration import NumberTakenError
 from chalicelib.domain.notifications import DECIDED, REQUESTED
 from chalicelib.domain.privacy import Access, SubjectReport
 from chalicelib.domain.rut import Rut
+from chalicelib.domain.signatures import UNSIGNED, SignatureCheck
 from chalicelib.renderers.email import EmailRenderer
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.ports import Ports
@@ -288,9 +290,18 @@ class InMemoryCertificates:
         key = (institution_rut, year)
         self.store.counters[key] = max(self.store.counters.get(key, 0), at_least)
 
-    def record_pdf(self, certificate: Certificate, key: str, sha256: str) -> None:
+    def record_pdf(
+        self, certificate: Certificate, key: str, sha256: str, *, annulled: bool = False, seen: str | None = None
+    ) -> bool:
         index = (certificate.institution_rut, certificate.number)
-        self.store.certificates[index] = replace(self.store.certificates[index], pdf_key=key, pdf_sha256=sha256)
+        current = self.store.certificates[index]
+        if (current.annulled_pdf_sha256 if annulled else current.pdf_sha256) != seen:
+            return False
+        if annulled:
+            self.store.certificates[index] = replace(current, annulled_pdf_sha256=sha256)
+        else:
+            self.store.certificates[index] = replace(current, pdf_key=key, pdf_sha256=sha256)
+        return True
 
 
 class InMemoryAnnulments:
@@ -501,6 +512,16 @@ class InMemoryDocuments:
     def put_file(self, key: str, body: IO[bytes], content_type: str) -> None:
         self.put_bytes(key, body.read(), content_type)
 
+    def put_new(self, key: str, body: bytes, content_type: str) -> bool:
+        if key in self.store.documents:
+            return False
+        self.put_bytes(key, body, content_type)
+        return True
+
+    def read(self, key: str) -> bytes | None:
+        stored = self.store.documents.get(key)
+        return stored[0] if stored else None
+
     def exists(self, key: str) -> bool:
         return key in self.store.documents
 
@@ -533,6 +554,49 @@ class FakePdfs:
         stamp = " ANULADO" if annulled else ""
         stamp += " RECONSTRUCCION" if certificate.imported else ""
         return f"%PDF-fake {certificate.number}{stamp} {people}".encode()
+
+
+SIGNER = "GCA (pruebas)"
+SIGNED_AT = datetime(2017, 4, 3, 12, 0, tzinfo=UTC)
+_MARK = b"\n%GCA-SIGNED "
+
+
+class FakeSignatures:
+    """A readable stand-in for PAdES: the SHA-256 of the bytes before it, the key that signed them and
+    the signature's serial (no two signatures are the same file), appended as the last line. Valid while
+    the bytes before it are unchanged, the key is one GCA's CA certifies (`trusted_keys`) and nothing
+    follows it."""
+
+    def __init__(self) -> None:
+        self.key = "k1"
+        self.trusted_keys = {"k1"}
+        self.signed = 0
+        self.fail = False
+
+    def sign(self, document: bytes) -> bytes:
+        if self.fail:
+            raise ConnectionError("KMS no responde")
+        self.signed += 1
+        return document + _MARK + f"{hashlib.sha256(document).hexdigest()} {self.key} {self.signed}\n".encode()
+
+    def validate(self, document: bytes) -> SignatureCheck:
+        content, found, signature = document.rpartition(_MARK)
+        if not found:
+            return UNSIGNED
+        line, newline, after = signature.decode(errors="replace").partition("\n")
+        digest, _, rest = line.partition(" ")
+        key = rest.partition(" ")[0]
+        return SignatureCheck(
+            present=True,
+            intact=digest == hashlib.sha256(content).hexdigest(),
+            trusted=key in self.trusted_keys,
+            whole_file=bool(newline) and not after,
+            signer=SIGNER,
+            signed_at=SIGNED_AT,
+        )
+
+    def trust_anchors(self) -> bytes:
+        return b"-----BEGIN CERTIFICATE-----\nR0NBIChwcnVlYmFzKQ==\n-----END CERTIFICATE-----\n"
 
 
 class FakeWorkbooks:
@@ -636,6 +700,7 @@ class World:
     transactions: InMemoryTransactions
     documents: InMemoryDocuments
     pdfs: FakePdfs
+    signatures: FakeSignatures
     workbooks: FakeWorkbooks
     mail: OutboxMail
     events: FakeEvents
@@ -674,7 +739,7 @@ def world(*, clock: FakeClock | None = None) -> World:
     tokens = TokenSigner(TOKEN_KEYS)
     transactions = InMemoryTransactions(store)
     documents = InMemoryDocuments(store)
-    pdfs, workbooks = FakePdfs(), FakeWorkbooks()
+    pdfs, signatures, workbooks = FakePdfs(), FakeSignatures(), FakeWorkbooks()
     mail, events, idempotency, metrics, hasher = (
         OutboxMail(),
         FakeEvents(),
@@ -702,6 +767,7 @@ def world(*, clock: FakeClock | None = None) -> World:
         transactions=transactions,
         documents=documents,
         pdfs=pdfs,
+        signatures=signatures,
         workbooks=workbooks,
         emails=EmailRenderer(),
         mail=mail,
@@ -716,6 +782,7 @@ def world(*, clock: FakeClock | None = None) -> World:
         transactions,
         documents,
         pdfs,
+        signatures,
         workbooks,
         mail,
         events,

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.access import Profile
 from chalicelib.domain.certificates import CertificateNumber, CertificateState, CertificateStatus
 from chalicelib.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError, StateConflictError
-from chalicelib.domain.issuing import TOO_MANY_CONFLICTS, CheckKind
+from chalicelib.domain.issuing import PDF_ALTERED, TOO_MANY_CONFLICTS, CheckKind, DocumentIntegrityError
 from chalicelib.services import annulments, certificates, lce
 from tests.builders import (
     ADMIN_RUT,
@@ -346,45 +346,113 @@ def test_issuing_counts_the_metric(w):
     assert w.metrics.counts["CertificatesIssued"] == 2
 
 
-def test_the_pdf_is_stored_under_the_institution_and_year_with_its_sha256(w):
+PDF_1 = b"%PDF-fake 1-2017 88086031=75;153034443=25"
+KEY_1 = f"certificates/{INST}/2017/1-2017.pdf"
+
+
+def test_the_pdf_is_signed_and_stored_under_the_institution_and_year_with_its_sha256(w):
     ready(w)
 
     certificate = issue(w)
 
-    key = f"certificates/{INST}/2017/1-2017.pdf"
-    body, content_type = w.store.documents[key]
-    assert body == b"%PDF-fake 1-2017 88086031=75;153034443=25"
+    body, content_type = w.store.documents[KEY_1]
+    assert body.startswith(PDF_1) and body != PDF_1
+    assert w.signatures.validate(body).valid
     assert content_type == "application/pdf"
-    assert (certificate.pdf_key, certificate.pdf_sha256) == (key, hashlib.sha256(body).hexdigest())
-    assert (stored(w, "1-2017").pdf_key, stored(w, "1-2017").pdf_sha256) == (key, hashlib.sha256(body).hexdigest())
+    assert (certificate.pdf_key, certificate.pdf_sha256) == (KEY_1, hashlib.sha256(body).hexdigest())
+    assert (stored(w, "1-2017").pdf_key, stored(w, "1-2017").pdf_sha256) == (KEY_1, hashlib.sha256(body).hexdigest())
 
 
-def test_a_failed_pdf_upload_leaves_the_certificate_standing(w):
+def test_the_sha256_is_recorded_before_the_upload_and_a_failed_upload_leaves_the_certificate_standing(w):
     ready(w)
     w.documents.fail_writes = True
 
     certificate = issue(w)
 
     assert str(certificate.number) == "1-2017"
-    assert certificate.pdf_key is None
-    assert stored(w, "1-2017").pdf_key is None
+    assert stored(w, "1-2017").pdf_sha256 is not None  # recorded, then the upload failed
+    assert KEY_1 not in w.store.documents
     assert w.course("5115263").certificate_state is CertificateState.ISSUED
     assert w.metrics.counts == {"CertificatesIssued": 1}
 
 
-def test_the_first_download_repairs_a_failed_pdf_upload(w):
+def test_a_signing_failure_leaves_the_certificate_standing_and_the_first_download_signs_it(w):
+    ready(w)
+    w.signatures.fail = True
+    issue(w)
+    assert stored(w, "1-2017").pdf_sha256 is None
+    w.signatures.fail = False
+
+    download = certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
+
+    assert w.signatures.validate(w.documents.body(download.url)).valid
+
+
+def test_the_first_download_repairs_a_failed_pdf_upload_with_a_new_signed_file(w):
     ready(w)
     w.documents.fail_writes = True
     issue(w)
+    never_stored = stored(w, "1-2017").pdf_sha256
     w.documents.fail_writes = False
 
     download = certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
 
-    key = f"certificates/{INST}/2017/1-2017.pdf"
-    assert download.url.startswith(f"memory://{key}?")
-    assert w.documents.body(download.url) == b"%PDF-fake 1-2017 88086031=75;153034443=25"
-    assert stored(w, "1-2017").pdf_key == key
-    assert stored(w, "1-2017").pdf_sha256 == hashlib.sha256(w.documents.body(key)).hexdigest()
+    assert download.url.startswith(f"memory://{KEY_1}?")
+    body = w.documents.body(download.url)
+    assert body.startswith(PDF_1) and w.signatures.validate(body).valid
+    assert stored(w, "1-2017").pdf_key == KEY_1
+    assert stored(w, "1-2017").pdf_sha256 == hashlib.sha256(body).hexdigest() != never_stored
+
+
+def test_the_stored_pdf_is_never_rewritten_later_downloads_read_it(w):
+    ready(w)
+    issue(w)
+    first = w.store.documents[KEY_1]
+
+    certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
+    certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=True)
+
+    assert w.store.documents[KEY_1] == first
+    assert (w.pdfs.rendered, w.signatures.signed) == ([("1-2017", False)], 1)
+
+
+def test_a_stored_pdf_that_does_not_match_its_sha256_is_not_served(w, caplog):
+    ready(w)
+    issue(w)
+    body, content_type = w.store.documents[KEY_1]
+    w.store.documents[KEY_1] = (body.replace(b"88086031=75", b"88086031=95"), content_type)
+
+    with pytest.raises(DocumentIntegrityError) as caught:
+        certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
+
+    assert caught.value.message == PDF_ALTERED
+    assert w.metrics.counts["PdfIntegrityFailures"] == 1
+    assert "does not match its recorded SHA-256" in caplog.text
+
+
+def test_a_file_stored_meanwhile_is_kept_and_the_record_follows_it(w):
+    """A repair racing with a late upload: the object that landed is the document, never overwritten."""
+    ready(w)
+    w.documents.fail_writes = True
+    issue(w)
+    w.documents.fail_writes = False
+    late = w.signatures.sign(PDF_1 + b" (subida tardia)")
+    reads = iter([None])
+    real_read = w.documents.read
+
+    def read(key):
+        body = next(reads, "stored")
+        if body is None:
+            w.store.documents[KEY_1] = (late, "application/pdf")  # lands just after this read
+            return None
+        return real_read(key)
+
+    w.documents.read = read
+
+    download = certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
+
+    assert w.documents.body(download.url) == late
+    assert stored(w, "1-2017").pdf_sha256 == hashlib.sha256(late).hexdigest()
 
 
 def test_a_facilitator_cannot_issue(w):
@@ -586,12 +654,13 @@ def test_the_pdf_link_opens_inline_or_downloads(w, inline, disposition):
     assert download.filename == "certificado-1-2017.pdf"
     assert f"disposition={disposition}" in download.url
     assert "filename=certificado-1-2017.pdf" in download.url
-    assert w.documents.body(download.url) == b"%PDF-fake 1-2017 88086031=75;153034443=25"
+    assert w.documents.body(download.url).startswith(b"%PDF-fake 1-2017 88086031=75;153034443=25")
 
 
-def test_an_annulled_certificate_downloads_a_copy_stamped_annulled_rendered_once(w):
+def test_an_annulled_certificate_downloads_a_new_signed_copy_stamped_annulled_made_once(w):
     ready(w)
     issue(w)
+    original = w.store.documents[KEY_1]
     annul(w, "1-2017")
 
     first = certificates.certificate_pdf(w.ports, ADMIN, "1-2017", inline=False)
@@ -599,9 +668,14 @@ def test_an_annulled_certificate_downloads_a_copy_stamped_annulled_rendered_once
 
     assert first.filename == second.filename == "certificado-1-2017-ANULADO.pdf"
     assert first.url.startswith(f"memory://certificates/{INST}/2017/1-2017-anulado.pdf?")
-    assert w.documents.body(first.url) == b"%PDF-fake 1-2017 ANULADO 88086031=75;153034443=25"
+    copy = w.documents.body(first.url)
+    assert copy.startswith(b"%PDF-fake 1-2017 ANULADO 88086031=75;153034443=25")
+    assert w.signatures.validate(copy).valid
+    assert stored(w, "1-2017").annulled_pdf_sha256 == hashlib.sha256(copy).hexdigest()
     assert w.pdfs.rendered.count(("1-2017", True)) == 1
-    assert b"ANULADO" not in w.documents.body(f"certificates/{INST}/2017/1-2017.pdf")
+    # The original is untouched, and its signature still valid.
+    assert w.store.documents[KEY_1] == original
+    assert w.signatures.validate(original[0]).valid
 
 
 def test_the_pdf_of_another_institutions_certificate_is_not_found(w):

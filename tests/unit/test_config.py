@@ -51,6 +51,30 @@ def test_the_defaults_are_the_documented_ones():
     assert (settings.grant_cache_seconds, settings.scrypt_log2_n) == (60, 17)
 
 
+def test_the_signing_key_and_chain_follow_the_stage_and_a_new_pair_can_be_configured():
+    local = load_settings({"GCA_STAGE": "local", "GCA_DEV_KEYS": "1"})
+    rotated = load_settings(
+        {
+            "GCA_STAGE": "prod",
+            "GCA_TOKEN_KEYS": "k1:secreto",
+            "GCA_SIGNING_KEY": "alias/gca-prod-certificates-2",
+            "GCA_SIGNING_CHAIN_PARAMETER": "/gca-prod/signing/certificate-chain-2",
+            "GCA_TSA_URL": " https://tsa.example.cl/tsr ",
+        }
+    )
+
+    assert (local.signing_key, local.signing_chain_parameter, local.tsa_url) == (
+        "alias/gca-local-certificates",
+        "/gca-local/signing/certificate-chain",
+        None,
+    )
+    assert (rotated.signing_key, rotated.signing_chain_parameter, rotated.tsa_url) == (
+        "alias/gca-prod-certificates-2",
+        "/gca-prod/signing/certificate-chain-2",
+        "https://tsa.example.cl/tsr",
+    )
+
+
 def test_the_application_does_not_start_without_a_stage():
     environment = {name: value for name, value in os.environ.items() if not name.startswith("GCA_")}
     started = subprocess.run(

@@ -25,6 +25,9 @@ from devtools.infra import (
     IDEMPOTENCY_TTL,
     LIMITED_PATHS,
     OUTPUT,
+    SIGNING_CHAIN_PARAMETER,
+    SIGNING_KEY_ALIAS,
+    TOKEN_KEYS_SECRET,
     build,
     policy_files,
     render,
@@ -336,6 +339,57 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
         "RelayOutbox": {"UpdateItem annulments"},
         "NightlyExports": {"PutObject exports/nightly/"},
     }
+
+
+@pytest.mark.parametrize("source", [name for name, _ in _templates()])
+def test_only_the_api_function_may_sign_with_the_certificates_key(source):
+    """The key policy names the API's role alone for kms:Sign; the account administers the key but no
+    statement delegates signing to IAM, and no role policy mentions KMS at all."""
+    template = dict(_templates())[source]
+    resources = template["Resources"]
+    key = resources["SigningKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("RSA_2048", "SIGN_VERIFY")
+    assert resources["SigningKey"]["DeletionPolicy"] == "Retain"
+    statements = key["KeyPolicy"]["Statement"]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    assert all("*" not in action for s in statements for action in _as_list(s["Action"]))
+    signing = [s for s in statements if "kms:Sign" in _as_list(s["Action"])]
+    assert [s["Principal"] for s in signing] == [{"AWS": [{"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}]}]
+    assert signing[0]["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"}}
+    assert [name for name, f in FUNCTIONS.items() if f.sign_certificates] == ["APIHandler"]
+    for function, statement in _role_policies(template):
+        assert not any(action.startswith("kms:") for action in _as_list(statement["Action"])), function
+    assert resources["SigningKeyAlias"]["Properties"] == {
+        "AliasName": SIGNING_KEY_ALIAS,
+        "TargetKeyId": {"Ref": "SigningKey"},
+    }
+    chain = resources["SigningCertificateChain"]["Properties"]
+    assert chain["Name"] == SIGNING_CHAIN_PARAMETER and chain["Value"] == {"Ref": "SigningCertificateChainPem"}
+    readers = {
+        function
+        for function, statement in _role_policies(template)
+        if "ssm:GetParameter" in _as_list(statement["Action"])
+    }
+    assert readers == {"APIHandler"}
+
+
+def test_the_stack_signs_with_the_key_and_chain_the_prod_settings_name():
+    from chalicelib.config import load_settings
+
+    settings = load_settings({"GCA_STAGE": "prod", "GCA_TOKEN_KEYS_SECRET": TOKEN_KEYS_SECRET})
+
+    assert (settings.signing_key, settings.signing_chain_parameter) == (SIGNING_KEY_ALIAS, SIGNING_CHAIN_PARAMETER)
+    assert settings.tsa_url is None
+
+
+@pytest.mark.parametrize("source", [name for name, _ in _templates()])
+def test_an_issued_pdf_can_only_be_written_once(source):
+    template = dict(_templates())[source]
+    statements = template["Resources"]["DocumentBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [once] = [s for s in statements if s["Sid"] == "CertificatesWrittenOnce"]
+    assert (once["Effect"], once["Action"]) == ("Deny", "s3:PutObject")
+    assert once["Resource"] == {"Fn::Sub": "${DocumentBucket.Arn}/certificates/*"}
+    assert once["Condition"] == {"Null": {"s3:if-none-match": "true"}}
 
 
 def test_the_s3_resources_name_the_prefix_of_each_kind_of_object():

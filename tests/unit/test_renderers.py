@@ -97,6 +97,25 @@ def test_a_migrated_certificate_is_marked_as_a_reconstruction_on_every_page():
     assert "RECONSTRUCCIÓN" not in _pdf_text(_certificate(people))
 
 
+def test_the_certificate_is_pdf_a_2b_with_its_fonts_embedded_and_its_number_in_the_xmp():
+    body = CertificatePdfs("https://gca.sence.cl").render(
+        _certificate(tuple(FrozenParticipant(Rut.parse("8.808.603-1"), name, 29) for name in NAMES)), annulled=False
+    )
+    reader = PdfReader(io.BytesIO(body))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert "<dc:identifier>7-2026</dc:identifier>" in xmp
+    assert "<rdf:li>es-CL</rdf:li>" in xmp
+    assert "Certificado de asistencia N° 7-2026 - MANEJO DE HERRAMIENTAS EMPRESARIALES" in xmp
+    assert "<rdf:li>Fundación de Capacitación Sofofa</rdf:li>" in xmp  # the author
+    assert "Curso 5115263 · Código SENCE 1237740585" in xmp  # the subject
+    assert reader.trailer["/Root"]["/Lang"] == "es-CL"
+    assert reader.trailer["/Root"]["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    assert fonts and all("/FontFile2" in f["/DescendantFonts"][0]["/FontDescriptor"] for f in fonts)
+
+
 def test_excel_keeps_names_as_text_and_never_a_formula():
     out = io.BytesIO()
     write_workbook(out, [Sheet("Nombres", ("Nombre",), [(name,) for name in NAMES] + [("+56 9 1234",), ("@SUMA",)])])
