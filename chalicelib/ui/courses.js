@@ -534,6 +534,11 @@
         wrapper.append(origin);
       }
     }
+    if (course.correction_note) {
+      // Once issued, a document is never edited: correcting a name or a printed fact takes an annulment
+      // and a re-issue (Ley 21.719, rectification).
+      wrapper.append(element("p", "certificate-state__note", course.correction_note));
+    }
     return wrapper;
   }
 

@@ -174,6 +174,8 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     page.get_by_role("link", name="Volver al curso").click()
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Emitido")
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° {number}")
+    # Issued: a correction of printed data takes an annulment and a re-issue (the document is never edited).
+    expect(course_fact(page, "Estado Certificado")).to_contain_text("solicite la anulación y vuelva a emitirlo")
     expect(page.get_by_role("button", name="Generar Certificado")).to_be_hidden()
     shot(page, "cert-curso-emitido")
     page.reload()
@@ -230,6 +232,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     page.reload()
     expect(course_fact(page, "Estado Certificado")).to_contain_text("Aprobado para Re-emisión")
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° {number} (anulado")
+    expect(course_fact(page, "Estado Certificado")).not_to_contain_text("vuelva a emitirlo")  # open again
     expect(history.locator("tbody tr").filter(has_text=REASON)).to_contain_text("Aprobada")
     _, text = pdf_text(page, f"Ver certificado N° {number} en PDF", tmp_path)
     assert "CERTIFICADO ANULADO" in text
