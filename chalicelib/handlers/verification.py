@@ -138,8 +138,8 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
     valid = view["status"] == "valid"
     # An imported certificate was issued by the system GCA replaced: say so wherever it is shown.
     imported = (
-        f'<p><strong class="tag tag--imported">Importado</strong> Emitido por el sistema anterior a GCA '
-        f"({escape(view['source'] or '')}).</p>"
+        f'<p><strong class="tag tag--imported">Importado</strong> Emitido por el sistema anterior a GCA; '
+        f"origen: {escape(view['source'] or '')}.</p>"
         if view["imported"]
         else ""
     )
@@ -154,8 +154,7 @@ def _result(certificate: Certificate, comparison: str = "") -> str:
             "annulled",
             "<h2>Certificado ANULADO</h2>"
             f"<p>El certificado N° {escape(view['number'])} fue anulado por la Dirección Regional de SENCE"
-            f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p>"
-            + imported,
+            f"{' el ' + _day(view['annulled_at']) if view['annulled_at'] else ''}; no tiene validez.</p>" + imported,
         )
     )
     rows = "".join(
