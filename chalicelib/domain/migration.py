@@ -479,7 +479,7 @@ def assemble(
 
 def migration_source(day: date) -> str:
     """The source an import names when the operator names none."""
-    return f"Sistema anterior — migración del {day.strftime('%d-%m-%Y')}"
+    return f"Sistema anterior, migración del {day.strftime('%d-%m-%Y')}"
 
 
 def imported_certificate(record: ImportedCertificate, verification_code: str) -> Certificate:
@@ -523,7 +523,7 @@ def historic_annulment(record: ImportedCertificate) -> AnnulmentRequest | None:
         requested_by_name=row.institution.name,
         status=AnnulmentStatus.APPROVED,
         decided_at=row.annulled_at,
-        decision_comment=f"Anulación aprobada en el sistema anterior ({record.source}).",
+        decision_comment=f"Anulación aprobada en el sistema anterior; importada: {record.source}.",
     )
 
 

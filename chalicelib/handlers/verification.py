@@ -221,8 +221,8 @@ def _result(found: verification.Verification, comparison: str = "") -> str:
     valid = view["status"] == "valid"
     # An imported certificate was issued by the system GCA replaced: say so wherever it is shown.
     imported = (
-        f'<p><strong class="tag tag--imported">Importado</strong> Emitido por el sistema anterior a GCA '
-        f"({escape(view['source'] or '')}).</p>"
+        f'<p><strong class="tag tag--imported">Importado</strong> Emitido por el sistema anterior a GCA; '
+        f"origen: {escape(view['source'] or '')}.</p>"
         if view["imported"]
         else ""
     )

@@ -285,9 +285,9 @@ class CertificateRenderer:
         pdf.set_fill_color(255, 243, 205)
         pdf.set_draw_color(180, 120, 0)
         pdf.set_text_color(120, 70, 0)
-        _font(pdf, 14, bold=True)
-        pdf.cell(0, 9, "RECONSTRUCCIÓN", border="LTR", align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        _font(pdf, 8)
+        _font(pdf, 12, bold=True)
+        pdf.cell(0, 7, "RECONSTRUCCIÓN", border="LTR", align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _font(pdf, 7.5)
         note = (
             "Este documento no es el PDF original: GCA lo reconstruyó a partir de los datos migrados del "
             f"sistema anterior ({_clean(certificate.source or '')}). Su validez se verifica con el código "
@@ -296,10 +296,10 @@ class CertificateRenderer:
         lines = _wrap(pdf, pdf.epw, note)
         for index, line in enumerate(lines):
             border = "LR" + ("B" if index == len(lines) - 1 else "")
-            pdf.cell(0, 4.5, line, border=border, align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 4, line, border=border, align="C", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
-        pdf.ln(3)
+        pdf.ln(2)
 
     def _data_table(self, pdf: FPDF, certificate: Certificate, course: Course) -> None:
         rows = [

@@ -135,7 +135,7 @@ def test_an_imported_number_is_followed_by_the_next_issue_and_verifies_with_its_
     assert verified.status_code == 200, verified.json_body
     assert verified.json_body["status"] == "valid"
     assert verified.json_body["imported"] is True
-    assert verified.json_body["source"].startswith("Sistema anterior — migración del ")
+    assert verified.json_body["source"].startswith("Sistema anterior, migración del ")
     assert [p["percent"] for p in verified.json_body["participants"]] == [29, 100, 75]
     assert verified.json_body["participants"][0]["rut"] == "*.***.603-1"
 

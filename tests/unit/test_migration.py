@@ -38,7 +38,7 @@ from chalicelib.domain.rut import Rut
 from tests.builders import COMPANY, OTEC, OTIC
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-SOURCE = "Sistema anterior — migración del 02-12-2026"
+SOURCE = "Sistema anterior, migración del 02-12-2026"
 
 
 class Pdfs:

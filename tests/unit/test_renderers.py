@@ -85,13 +85,13 @@ def test_the_same_certificate_renders_to_the_same_bytes():
 
 def test_a_migrated_certificate_is_marked_as_a_reconstruction_on_every_page():
     people = tuple(FrozenParticipant(Rut.parse("8.808.603-1"), f"PARTICIPANTE {i}", 80) for i in range(80))
-    migrated = replace(_certificate(people), source="Sistema anterior — migración del 02-12-2026")
+    migrated = replace(_certificate(people), source="Sistema anterior, migración del 02-12-2026")
     body = CertificatePdfs("https://gca.sence.cl").render(migrated, annulled=False)
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(body)).pages]
 
     assert len(pages) > 1
     assert "RECONSTRUCCIÓN" in pages[0].split("Razón social")[0]  # before any data
-    assert "(Sistema anterior — migración del 02-12-2026)" in pages[0].replace("\n", " ")
+    assert "(Sistema anterior, migración del 02-12-2026)" in pages[0].replace("\n", " ")
     assert all("RECONSTRUCCIÓN, no es el original" in page for page in pages)
     assert "ABCDEFGH2345" in pages[-1]  # the verification code it is checked with
     assert "RECONSTRUCCIÓN" not in _pdf_text(_certificate(people))
