@@ -4,7 +4,7 @@ later request."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -142,15 +142,7 @@ def select_profile(ports: Ports, token: str, raw_profile: object, raw_institutio
     idle_until = session.idle_deadline(now, timedelta(minutes=ports.settings.idle_minutes))
     if not ports.login_sessions.choose(session.session_id, principal.grant, idle_until):
         raise AuthenticationError(ENDED_SESSION)
-    chosen = LoginSession(
-        session.session_id,
-        session.rut,
-        account.name,
-        session.started_at,
-        session.ends_at,
-        idle_until,
-        principal.grant,
-    )
+    chosen = replace(session, name=account.name, idle_until=idle_until, grant=principal.grant)
     return Chosen(principal, _token(ports, chosen), chosen)
 
 
@@ -190,9 +182,7 @@ def current_session(ports: Ports, token: str) -> Authenticated:
     deadline = session.touch_due(now, timedelta(minutes=ports.settings.idle_minutes))
     if deadline is not None:
         ports.login_sessions.touch(session.session_id, deadline)
-        session = LoginSession(
-            session.session_id, session.rut, session.name, session.started_at, session.ends_at, deadline, grant
-        )
+        session = replace(session, idle_until=deadline, grant=grant)
     return Authenticated(Principal(account.rut, account.name, grant), session)
 
 

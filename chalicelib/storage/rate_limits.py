@@ -51,7 +51,7 @@ class RateLimitRepository:
                 RateLimitModel(key, window_start=epoch(now), hits=1, expires_at=now + 2 * window).save(
                     condition=condition
                 )
-                return None if limit >= 1 else now + window
+                return None  # the window's first request (limits are at least 1: config.py)
             except PutError as error:
                 if not refused(error):
                     raise
