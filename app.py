@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.handlers import (
     annulments,
     auth,
+    bundles,
     certificates,
     courses,
     data_subjects,
@@ -35,6 +36,7 @@ app.register_blueprint(certificates.bp)
 app.register_blueprint(annulments.bp)
 app.register_blueprint(notifier.bp)
 app.register_blueprint(exports.bp)
+app.register_blueprint(bundles.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(data_subjects.bp)
 app.register_blueprint(openapi.bp)

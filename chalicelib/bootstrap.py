@@ -55,13 +55,14 @@ def build_ports() -> Ports:
     from .config import get_settings, get_token_keys
     from .domain.clock import SystemClock
     from .messaging.mail import Mailer
-    from .messaging.queue import EventQueue
+    from .messaging.queue import EventQueue, bundle_queue
     from .renderers.email import EmailRenderer
     from .security.passwords import ScryptHasher
     from .security.tokens import TokenSigner
     from .storage.access_log import AccessLogRepository
     from .storage.annulments import AnnulmentRepository
     from .storage.audit import AuditRepository
+    from .storage.bundles import BundleRepository
     from .storage.certificates import CertificateRepository
     from .storage.courses import CourseRepository
     from .storage.documents import DocumentStore
@@ -103,6 +104,8 @@ def build_ports() -> Ports:
         events=EventQueue(),
         idempotency=PowertoolsIdempotency(settings.table_name("idempotency")),
         metrics=CloudWatchMetrics(),
+        bundles=BundleRepository(),
+        bundle_jobs=EventQueue(bundle_queue),
     )
 
 

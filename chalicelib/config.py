@@ -50,6 +50,8 @@ class Settings:
     signing_key: str = "alias/gca-local-certificates"
     signing_chain_parameter: str = "/gca-local/signing/certificate-chain"
     tsa_url: str | None = None
+    # The queue the liquidation-bundle worker reads.
+    bundle_queue: str = "gca-local-bundles"
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
@@ -113,6 +115,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         signing_key=environ.get("GCA_SIGNING_KEY", f"alias/gca-{stage}-certificates"),
         signing_chain_parameter=environ.get("GCA_SIGNING_CHAIN_PARAMETER", f"/gca-{stage}/signing/certificate-chain"),
         tsa_url=environ.get("GCA_TSA_URL", "").strip() or None,
+        bundle_queue=environ.get("GCA_BUNDLE_QUEUE", f"gca-{stage}-bundles"),
     )
 
 

@@ -25,6 +25,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import AllProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.domain.bundles import BUNDLES_PREFIX, KEPT_DAYS
 from chalicelib.domain.exports import NIGHTLY_PREFIX
 from chalicelib.services.downloads import DOWNLOADS_PREFIX
 from chalicelib.storage.models import ALL_MODELS, UserModel
@@ -34,6 +35,11 @@ OUTPUT = ROOT / "infra" / "resources.json"
 POLICY_DIR = ROOT / ".chalice"
 PREFIX = "gca-prod-"
 QUEUE = f"{PREFIX}annulments"
+BUNDLE_QUEUE = f"{PREFIX}bundles"
+# The bundle worker may run 15 minutes; SQS hides a message six times that long (AWS's advice for an
+# event source), and a bundle whose worker died is noticed sooner by its lease (domain/bundles.py).
+BUNDLE_WORKER_SECONDS = 900
+BUNDLE_RECEIVES = 3
 BUCKET = f"{PREFIX}documents-${{AWS::AccountId}}"
 API_STAGE = "api"  # `api_gateway_stage` of the prod stage in .chalice/config.json
 SENDER_DOMAIN = "gca.sence.cl"
@@ -118,6 +124,7 @@ class Function:
     objects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key prefix → S3 actions
     list_bucket: bool = False
     queue: tuple[str, ...] = ()  # SQS actions on the annulment queue
+    bundle_queue: tuple[str, ...] = ()  # SQS actions on the bundle queue
     send_email: bool = False
     token_keys: bool = False
     rehash_passwords: bool = False  # UpdateItem on `users`, only the key and password_hash
@@ -142,7 +149,7 @@ FUNCTIONS: dict[str, Function] = {
             "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
             # Courses move state inside the issue, annulment, decision and LCE transactions; the course
             # registry feed puts them whole.
-            "courses": ("GetItem", "PutItem", "UpdateItem"),
+            "courses": ("GetItem", "BatchGetItem", "PutItem", "UpdateItem"),  # BatchGetItem: a bundle's courses
             "courses/index/institution_program_index": QUERY,
             "courses/index/sence_code_index": QUERY,
             "courses/index/state_index": QUERY,
@@ -160,14 +167,18 @@ FUNCTIONS: dict[str, Function] = {
             # Who saw whose personal data: appended by every disclosure; the API alone reads it back, for
             # the data subject's report (Query). No function may update or delete an entry.
             "access_log": ("PutItem", "Query"),
+            # Liquidation bundles: asked for (put), read, requeued or failed when their worker is gone.
+            "bundles": ("GetItem", "PutItem", "UpdateItem"),
         },
         objects={
             CERTIFICATES_PREFIX: ("GetObject", "PutObject"),
             DOWNLOADS_PREFIX: ("GetObject", "PutObject"),
             NIGHTLY_PREFIX: ("GetObject",),
+            BUNDLES_PREFIX: ("GetObject",),  # the link to a finished bundle
         },
         list_bucket=True,
         queue=("GetQueueUrl", "SendMessage"),
+        bundle_queue=("GetQueueUrl", "SendMessage"),
         token_keys=True,
         rehash_passwords=True,
         sign_certificates=True,  # issue, the ANULADO copy, the repair of a failed upload; verification
@@ -190,6 +201,28 @@ FUNCTIONS: dict[str, Function] = {
         queue=("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),
         send_email=True,
         token_keys=True,
+    ),
+    "BuildBundles": Function(
+        name=f"{PREFIX}build-bundles",
+        role="BuildBundlesRole",
+        policy_file="policy-bundles.json",
+        tables={
+            "bundles": ("GetItem", "UpdateItem"),  # take, progress (the lease), done or failed
+            "courses": ("GetItem",),
+            "participants": QUERY,
+            "sessions": QUERY,
+            "certificates/index/course_index": QUERY,
+            "access_log": ("PutItem",),  # every file of the ZIP, as its own download would be
+        },
+        objects={
+            # The stored PDFs, read only: the worker never signs (an annulled certificate without its
+            # ANULADO copy yet goes in as issued, marked ANULADO in its name and in the manifest).
+            CERTIFICATES_PREFIX: ("GetObject",),
+            BUNDLES_PREFIX: ("PutObject",),  # the ZIP: a multipart upload, completed write-once
+        },
+        # What Lambda's event source mapping does with the function's role, not the code.
+        bundle_queue=("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),
+        token_keys=True,  # bootstrap() reads the key ring in every function
     ),
     "RelayOutbox": Function(
         name=f"{PREFIX}relay-outbox",
@@ -301,6 +334,15 @@ def policy(function: Function) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": [f"sqs:{action}" for action in function.queue],
                 "Resource": _regional("sqs", QUEUE),
+            }
+        )
+    if function.bundle_queue:
+        statements.append(
+            {
+                "Sid": "BundleQueue",
+                "Effect": "Allow",
+                "Action": [f"sqs:{action}" for action in function.bundle_queue],
+                "Resource": _regional("sqs", BUNDLE_QUEUE),
             }
         )
     if function.send_email:
@@ -553,6 +595,14 @@ def build() -> dict[str, Any]:
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
                     },
                     {
+                        # Liquidation bundles: the ZIP goes with its record (TTL), after 7 days.
+                        "Id": "BundlesExpire",
+                        "Status": "Enabled",
+                        "Prefix": BUNDLES_PREFIX,
+                        "ExpirationInDays": KEPT_DAYS,
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                    },
+                    {
                         # Kept for good; only a file a re-run replaced goes, 30 days later.
                         "Id": "NightlyExportsKept",
                         "Status": "Enabled",
@@ -618,6 +668,26 @@ def build() -> dict[str, Any]:
             "RedrivePolicy": {
                 "deadLetterTargetArn": {"Fn::GetAtt": ["AnnulmentDeadLetterQueue", "Arn"]},
                 "maxReceiveCount": 5,
+            },
+        },
+    }
+    resources["BundleDeadLetterQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": f"{BUNDLE_QUEUE}-dlq",
+            "MessageRetentionPeriod": 1209600,
+            "SqsManagedSseEnabled": True,
+        },
+    }
+    resources["BundleQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": BUNDLE_QUEUE,
+            "VisibilityTimeout": 6 * BUNDLE_WORKER_SECONDS,
+            "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["BundleDeadLetterQueue", "Arn"]},
+                "maxReceiveCount": BUNDLE_RECEIVES,
             },
         },
     }
@@ -749,6 +819,10 @@ def build() -> dict[str, Any]:
     resources["NotifyAnnulments"]["Properties"]["Events"] = {
         "NotifyAnnulmentsSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
     }
+    resources["BuildBundles"]["DependsOn"].append("BundleQueue")
+    resources["BuildBundles"]["Properties"]["Events"] = {
+        "BuildBundlesSqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+    }
     # The UTC rule Chalice makes from @app.schedule stays, disabled: the schedule above keeps Chile's time.
     resources["NightlyExports"]["Properties"]["Events"] = {"NightlyExportsEvent": {"Properties": {"Enabled": False}}}
     return {
@@ -768,6 +842,8 @@ def build() -> dict[str, Any]:
             "DocumentBucketName": {"Value": {"Ref": "DocumentBucket"}},
             "AnnulmentQueueUrl": {"Value": {"Ref": "AnnulmentQueue"}},
             "AnnulmentDeadLetterQueueUrl": {"Value": {"Ref": "AnnulmentDeadLetterQueue"}},
+            "BundleQueueUrl": {"Value": {"Ref": "BundleQueue"}},
+            "BundleDeadLetterQueueUrl": {"Value": {"Ref": "BundleDeadLetterQueue"}},
             "WebAclArn": {"Value": {"Fn::GetAtt": ["WebAcl", "Arn"]}},
             "SigningKeyArn": {"Value": {"Fn::GetAtt": ["SigningKey", "Arn"]}},
         },

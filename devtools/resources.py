@@ -58,12 +58,18 @@ def _create_bucket() -> None:
 
 
 def _create_queues() -> None:
+    settings = get_settings()
+    # The bundle worker's queue hides a message longer: a bundle takes longer than an email.
+    for name, visibility in ((settings.annulment_queue, 60), (settings.bundle_queue, 300)):
+        _create_queue(name, visibility)
+
+
+def _create_queue(name: str, visibility: int) -> None:
     sqs = boto3.client("sqs", region_name=get_settings().region)
-    name = get_settings().annulment_queue
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(DLQ_MAX_RECEIVES)})
-    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": str(visibility)})["QueueUrl"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": redrive})
 
 

@@ -22,6 +22,7 @@ from ..domain.access import PROFILE_PATTERN, Profile
 from ..domain.annulments import COMMENT_PATTERN, DECISION_PATTERN, REASON_PATTERN, REQUEST_ID_PATTERN
 from ..domain.attendance import IncidentKind
 from ..domain.auth import MAX_PASSWORD_LENGTH
+from ..domain.bundles import BUNDLE_ID_PATTERN, BundleStatus
 from ..domain.certificates import NUMBER, AnnulmentStatus, CertificateState, CertificateStatus
 from ..domain.course_queries import MAX_PAGE, PAGE_SIZES, SEARCH_DAY_PATTERN, Criterion
 from ..domain.courses import COURSE_CODE, SENCE_CODE_PATTERN, ActivityType, Program
@@ -634,6 +635,29 @@ class ExportList(Struct):
     total: int
 
 
+# ---------------------------------------------------------------- liquidation bundles
+
+
+class BundleBody(Struct):
+    course_codes: Annotated[
+        list[Annotated[str, Meta(pattern=f"^{COURSE_CODE}$")]],
+        _doc("Códigos de curso del lote (1 a 500, sin repetir), que quien lo pide puede ver", minItems=1, maxItems=500),
+    ]
+
+
+class BundleAccepted(Struct):
+    bundle_id: Annotated[str, _doc("Identificador del lote", pattern=BUNDLE_ID_PATTERN)]
+
+
+class BundleStatusView(Struct):
+    status: Annotated[BundleStatus, _doc("queued (en cola), running (en preparación), done (listo), failed (falló)")]
+    done_courses: int
+    total_courses: int
+    url: Annotated[str | UnsetType, _doc("Enlace de descarga del ZIP (5 minutos), cuando está listo")] = UNSET
+    filename: str | UnsetType = UNSET
+    error: Annotated[str | UnsetType, _doc("Por qué falló, en español")] = UNSET
+
+
 # ---------------------------------------------------------------- path parameters
 
 
@@ -729,6 +753,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "region_code": {"type": "string", "pattern": REGION_CODE_PATTERN, "description": "Código de región (ej. 13)"},
     "day": {"type": "string", "pattern": f"^{DAY}$", "format": "date", "description": "Día aaaa-mm-dd"},
     "session_id": {"type": "string", "pattern": SESSION_ID_PATTERN, "description": "Identificador de la sesión"},
+    "bundle_id": {"type": "string", "pattern": BUNDLE_ID_PATTERN, "description": "Identificador del lote"},
 }
 
 

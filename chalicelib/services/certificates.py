@@ -150,11 +150,20 @@ def _store_document(ports: Ports, certificate: Certificate, *, annulled: bool = 
 def stored_document(ports: Ports, certificate: Certificate, *, annulled: bool = False) -> tuple[Certificate, bytes]:
     """The stored PDF (or ANULADO copy) and its bytes, checked against the SHA-256 recorded before it was
     stored; made on first need. A mismatch is never served: logged, counted, DocumentIntegrityError."""
+    body = read_document(ports, certificate, annulled=annulled)
+    if body is None:
+        return _store_document(ports, certificate, annulled=annulled)
+    return certificate, body
+
+
+def read_document(ports: Ports, certificate: Certificate, *, annulled: bool = False) -> bytes | None:
+    """The stored PDF (or ANULADO copy), checked against its recorded SHA-256; None when none is stored
+    yet. A mismatch is never served: logged, counted, DocumentIntegrityError."""
     recorded = _recorded(certificate, annulled)
     key = pdf_key(certificate, annulled=True) if annulled else certificate.pdf_key
     body = ports.documents.read(key) if recorded is not None and key is not None else None
     if body is None:
-        return _store_document(ports, certificate, annulled=annulled)
+        return None
     if fingerprint(body) != recorded:
         logger.error(
             "stored PDF does not match its recorded SHA-256",
@@ -162,7 +171,7 @@ def stored_document(ports: Ports, certificate: Certificate, *, annulled: bool = 
         )
         ports.metrics.count("PdfIntegrityFailures")
         raise DocumentIntegrityError(PDF_ALTERED)
-    return certificate, body
+    return body
 
 
 def _certificate(ports: Ports, principal: Principal, raw_number: str) -> Certificate:

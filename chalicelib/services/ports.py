@@ -17,6 +17,7 @@ from ..domain.annulments import Officer
 from ..domain.attendance import Session
 from ..domain.audit import AuditEntry
 from ..domain.auth import AttemptSlot, LoginSession, UserAccount
+from ..domain.bundles import Bundle
 from ..domain.certificates import (
     AnnulmentRequest,
     Certificate,
@@ -118,6 +119,10 @@ class Tokens(Protocol):
 class Courses(Protocol):
     def get(self, course_code: str) -> Course | None: ...
 
+    def get_many(self, course_codes: Sequence[str]) -> dict[str, Course]:
+        """The courses that exist among `course_codes`, by code (BatchGetItem, 100 keys a request)."""
+        ...
+
     def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
 
     def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
@@ -192,6 +197,36 @@ class AccessLog(Protocol):
         ...
 
     def about(self, subject: str, since: datetime | None = None) -> list[Access]: ...
+
+
+class Bundles(Protocol):
+    """Liquidation bundles: every change of state is conditional on the state read."""
+
+    def create(self, bundle: Bundle) -> None: ...
+
+    def get(self, bundle_id: str) -> Bundle | None: ...
+
+    def take(self, seen: Bundle, lease_until: datetime) -> Bundle | None:
+        """Start attempt `seen.attempt + 1` (running, no course done, leased until `lease_until`) only
+        while the record is still as `seen` (status, attempt, lease); None when it is not."""
+        ...
+
+    def progress(self, bundle: Bundle, done_courses: int, lease_until: datetime) -> bool:
+        """Courses done so far, the lease renewed; False when `bundle.attempt` no longer holds it."""
+        ...
+
+    def finish(self, bundle: Bundle, key: str) -> bool:
+        """Done, its ZIP at `key`; only while `bundle.attempt` runs it (False otherwise)."""
+        ...
+
+    def fail(self, seen: Bundle, error: str) -> bool:
+        """Failed with `error`, only while the record is still as `seen` (status, attempt, lease)."""
+        ...
+
+    def requeue(self, seen: Bundle, until: datetime) -> bool:
+        """Back to queued (its worker is gone), to be started by `until`, only while the record is still
+        as `seen`."""
+        ...
 
 
 class AuditLog(Protocol):
@@ -279,6 +314,26 @@ class Documents(Protocol):
         ...
 
     def download_url(self, key: str, filename: str, content_type: str, *, inline: bool = False) -> str: ...
+
+    def start_upload(self, key: str, content_type: str) -> Upload:
+        """A multipart upload to `key`, completed (write-once) or aborted by its caller."""
+        ...
+
+
+class Upload(Protocol):
+    """A file written piece by piece into the document store (a multipart upload): memory holds one part."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def tell(self) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def complete(self) -> bool:
+        """Store what was written, only if nothing is stored at the key yet (False when something was)."""
+        ...
+
+    def abort(self) -> None: ...
 
 
 class CertificatePdfs(Protocol):
@@ -377,3 +432,5 @@ class Ports:
     events: EventPublisher
     idempotency: Idempotency
     metrics: Metrics
+    bundles: Bundles
+    bundle_jobs: EventPublisher  # the queue the bundle worker reads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -100,6 +101,10 @@ class CourseRepository:
             return course_from_item(CourseModel.get(course_code))
         except DoesNotExist:
             return None
+
+    def get_many(self, course_codes: Sequence[str]) -> dict[str, Course]:
+        # PynamoDB's batch_get sends 100 keys a request and asks again for the unprocessed ones.
+        return {item.course_code: course_from_item(item) for item in CourseModel.batch_get(list(course_codes))}
 
     def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
         key = f"{institution.compact()}#{sence_code}"

@@ -403,6 +403,25 @@ class AccessLogModel(Model):
     expires_at = TTLAttribute()
 
 
+class BundleModel(Model):
+    """A liquidation bundle: who asked, the courses, where the worker is; gone by TTL after 7 days."""
+
+    Meta = _meta("bundles")
+    bundle_id = UnicodeAttribute(hash_key=True)
+    owner_rut = UnicodeAttribute()
+    owner_name = UnicodeAttribute()
+    grant = GrantMap()
+    course_codes = ListAttribute(of=UnicodeAttribute)
+    created_at = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | done | failed
+    done_courses = NumberAttribute(default=0)
+    attempt = NumberAttribute(default=0)
+    lease_until = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     InstitutionModel,
     UserModel,
@@ -418,4 +437,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AnnulmentModel,
     AuditModel,
     AccessLogModel,
+    BundleModel,
 )

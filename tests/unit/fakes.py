@@ -17,6 +17,7 @@ from chalicelib.domain.annulments import ALREADY_DECIDED, Officer
 from chalicelib.domain.attendance import Session
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.auth import MAX_FAILED_ATTEMPTS, AttemptSlot, LoginSession, UserAccount, slots_free_at
+from chalicelib.domain.bundles import Bundle, BundleStatus
 from chalicelib.domain.certificates import (
     AnnulmentRequest,
     AnnulmentStatus,
@@ -112,6 +113,7 @@ class Store:
     audit: list[AuditEntry] = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
 
     def actions(self, subject: str | None = None) -> list[str]:
         return [entry.action for entry in self.audit if subject is None or entry.subject == subject]
@@ -218,6 +220,9 @@ class InMemoryCourses:
 
     def get(self, course_code: str) -> Course | None:
         return self.store.courses.get(course_code)
+
+    def get_many(self, course_codes: Sequence[str]) -> dict[str, Course]:
+        return {code: self.store.courses[code] for code in course_codes if code in self.store.courses}
 
     def _of(self, institution: Rut) -> list[Course]:
         return [c for c in self.store.courses.values() if c.institution.rut == institution]
@@ -536,9 +541,103 @@ class InMemoryDocuments:
         disposition = "inline" if inline else "attachment"
         return f"memory://{key}?filename={filename}&type={content_type}&disposition={disposition}"
 
+    def start_upload(self, key: str, content_type: str) -> InMemoryUpload:
+        return InMemoryUpload(self, key, content_type)
+
     def body(self, url_or_key: str) -> bytes:
         key = url_or_key.removeprefix("memory://").split("?")[0]
         return self.store.documents[key][0]
+
+
+class InMemoryUpload:
+    """A multipart upload: nothing is stored until `complete`, and then only if the key is free."""
+
+    def __init__(self, documents: InMemoryDocuments, key: str, content_type: str) -> None:
+        self.documents, self.key, self.content_type = documents, key, content_type
+        self.parts: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def tell(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def flush(self) -> None:
+        pass
+
+    def complete(self) -> bool:
+        return self.documents.put_new(self.key, b"".join(self.parts), self.content_type)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class InMemoryBundles:
+    """The bundles table, its conditions included (status, attempt and lease as read)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _as_read(self, seen: Bundle) -> bool:
+        now = self.store.bundles.get(seen.bundle_id)
+        return (
+            now is not None
+            and now.status is seen.status
+            and now.attempt == seen.attempt
+            and now.lease_until == seen.lease_until
+        )
+
+    def _running(self, bundle: Bundle) -> bool:
+        now = self.store.bundles.get(bundle.bundle_id)
+        return now is not None and now.status is BundleStatus.RUNNING and now.attempt == bundle.attempt
+
+    def create(self, bundle: Bundle) -> None:
+        assert bundle.bundle_id not in self.store.bundles
+        self.store.bundles[bundle.bundle_id] = bundle
+
+    def get(self, bundle_id: str) -> Bundle | None:
+        return self.store.bundles.get(bundle_id)
+
+    def take(self, seen: Bundle, lease_until: datetime) -> Bundle | None:
+        if not self._as_read(seen):
+            return None
+        taken = replace(
+            seen, status=BundleStatus.RUNNING, attempt=seen.attempt + 1, done_courses=0, lease_until=lease_until
+        )
+        self.store.bundles[seen.bundle_id] = taken
+        return taken
+
+    def progress(self, bundle: Bundle, done_courses: int, lease_until: datetime) -> bool:
+        if not self._running(bundle):
+            return False
+        now = self.store.bundles[bundle.bundle_id]
+        self.store.bundles[bundle.bundle_id] = replace(now, done_courses=done_courses, lease_until=lease_until)
+        return True
+
+    def finish(self, bundle: Bundle, key: str) -> bool:
+        if not self._running(bundle):
+            return False
+        now = self.store.bundles[bundle.bundle_id]
+        self.store.bundles[bundle.bundle_id] = replace(
+            now, status=BundleStatus.DONE, done_courses=bundle.total_courses, key=key, lease_until=None
+        )
+        return True
+
+    def fail(self, seen: Bundle, error: str) -> bool:
+        if not self._as_read(seen):
+            return False
+        self.store.bundles[seen.bundle_id] = replace(seen, status=BundleStatus.FAILED, error=error, lease_until=None)
+        return True
+
+    def requeue(self, seen: Bundle, until: datetime) -> bool:
+        if not self._as_read(seen):
+            return False
+        self.store.bundles[seen.bundle_id] = replace(
+            seen, status=BundleStatus.QUEUED, done_courses=0, lease_until=until
+        )
+        return True
 
 
 class FakePdfs:
@@ -708,6 +807,7 @@ class World:
     metrics: FakeMetrics
     hasher: PlainHasher
     ports: Ports
+    bundle_jobs: FakeEvents
 
     # ---- arranging
 
@@ -740,6 +840,7 @@ def world(*, clock: FakeClock | None = None) -> World:
     transactions = InMemoryTransactions(store)
     documents = InMemoryDocuments(store)
     pdfs, signatures, workbooks = FakePdfs(), FakeSignatures(), FakeWorkbooks()
+    bundle_jobs = FakeEvents()
     mail, events, idempotency, metrics, hasher = (
         OutboxMail(),
         FakeEvents(),
@@ -774,6 +875,8 @@ def world(*, clock: FakeClock | None = None) -> World:
         events=events,
         idempotency=idempotency,
         metrics=metrics,
+        bundles=InMemoryBundles(store),
+        bundle_jobs=bundle_jobs,
     )
     return World(
         store,
@@ -790,4 +893,5 @@ def world(*, clock: FakeClock | None = None) -> World:
         metrics,
         hasher,
         ports,
+        bundle_jobs,
     )

@@ -329,6 +329,13 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
             "PutItem access_log",
             "PutObject certificates/",
             "PutObject downloads/",
+            "PutItem bundles",  # a bundle asked for
+            "UpdateItem bundles",  # requeued or failed when its worker is gone
+        },
+        "BuildBundles": {
+            "UpdateItem bundles",  # taken, its lease renewed, done or failed
+            "PutItem access_log",
+            "PutObject bundles/",  # the ZIP, write-once
         },
         "NotifyAnnulments": {
             "PutItem idempotency",
@@ -432,4 +439,5 @@ def test_the_access_log_is_append_only_and_read_only_by_the_report():
     assert actions == {
         "APIHandler": {"dynamodb:PutItem", "dynamodb:Query"},
         "NotifyAnnulments": {"dynamodb:PutItem"},
+        "BuildBundles": {"dynamodb:PutItem"},
     }

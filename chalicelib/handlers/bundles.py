@@ -1,0 +1,65 @@
+"""Liquidation bundles: ask for one, follow it (routes), and the worker that builds them (SQS)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Blueprint, Response, SQSEvent
+
+from ..bootstrap import bootstrap
+from ..config import get_settings
+from ..services import bundles
+from . import schemas
+from .http import api, current_principal, model_response, read_body
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/api/bundles", methods=["POST"])
+@api(ok=schemas.BundleAccepted, status=202, body=schemas.BundleBody, errors=(400, 403, 404))
+def request_bundle() -> Response:
+    """Descargar lote: one ZIP with the certificates and attendance workbooks of up to 500 courses."""
+    request = bp.current_request
+    principal = current_principal(request)
+    body = read_body(request, schemas.BundleBody)
+    bundle = bundles.request_bundle(bootstrap(), principal, body.course_codes)
+    return model_response(schemas.BundleAccepted(bundle.bundle_id), 202)
+
+
+@bp.route("/api/bundles/{bundle_id}", methods=["GET"])
+@api(ok=schemas.BundleStatusView, errors=(404,))
+def get_bundle(bundle_id: str) -> Response:
+    """The bundle's progress, and its download link once done (only for who asked for it)."""
+    view = bundles.get_bundle(bootstrap(), current_principal(bp.current_request), bundle_id)
+    answer = schemas.BundleStatusView(view.status, view.done_courses, view.total_courses)
+    if view.url:
+        answer.url, answer.filename = view.url, view.filename or ""
+    if view.error:
+        answer.error = view.error
+    return model_response(answer)
+
+
+def handle_record(record: Any) -> Any:
+    """One message: a failure raises, so only its record is reported failed and delivered again."""
+    body = json.loads(record.body)
+    return bundles.build_bundle(bootstrap(), str(body["bundle_id"])).outcome
+
+
+@bp.on_sqs_message(queue=get_settings().bundle_queue, batch_size=1)
+def build_bundles(event: SQSEvent) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    context: Any = event.context
+    try:
+        response: dict[str, Any] = dict(
+            process_partial_response(
+                event=event.to_dict(),
+                record_handler=handle_record,
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=context,
+            )
+        )
+    finally:
+        bootstrap().access_log.flush()  # what the ZIPs disclosed is in the access log before the batch ends
+    return response
