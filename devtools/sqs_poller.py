@@ -1,10 +1,11 @@
-"""`chalice local` runs no SQS consumer: this poller feeds the local queue to the same Lambda handler.
+"""`chalice local` runs no SQS consumer: this poller feeds the local queues to the same Lambda handlers.
 
 It receives from the annulment queue as Lambda's event source mapping would (batches of up to 10,
 long polling), calls the `notify_annulments` handler with a Lambda-shaped SQS event, deletes the
 messages the handler did not report as failed, and leaves the failed ones to come back after the
-visibility timeout (and to the dead-letter queue after the redrive limit). Every minute it also
-runs the outbox relay, as the schedule would.
+visibility timeout (and to the dead-letter queue after the redrive limit). The bundle queue goes the
+same way to `build_bundles`, one message at a time. Every minute it also runs the outbox relay, as
+the schedule would.
 """
 
 from __future__ import annotations
@@ -92,11 +93,12 @@ def poll_once(
     context_factory: Any,
     wait_seconds: int = 1,
     visibility_timeout: int | None = None,
+    batch: int = 10,
 ) -> int:
     """One receive → handler → delete round; returns how many messages were handled successfully."""
     extra = {} if visibility_timeout is None else {"VisibilityTimeout": visibility_timeout}
     messages = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"], **extra
+        QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=wait_seconds, AttributeNames=["All"], **extra
     ).get("Messages", [])
     if not messages:
         return 0
@@ -123,9 +125,16 @@ def main() -> None:
     from chalicelib.config import get_settings
 
     sqs = boto3.client("sqs", region_name=get_settings().region)
-    url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def queue(name: str) -> tuple[str, str]:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return str(url), str(arn)
+
+    url, arn = queue(get_settings().annulment_queue)
+    bundle_url, bundle_arn = queue(get_settings().bundle_queue)
     notify = app.handler_map["notify_annulments"]
+    build = app.handler_map["build_bundles"]
     relay = app.handler_map["relay_outbox"]
     running = True
 
@@ -139,13 +148,18 @@ def main() -> None:
     def notifier_context() -> Any:
         return LambdaContext("notify_annulments", 256, max_runtime_ms=60_000)
 
+    def builder_context() -> Any:
+        return LambdaContext("build_bundles", 1024, max_runtime_ms=900_000)
+
     last_relay = 0.0
-    print(f"poller: escuchando la cola {get_settings().annulment_queue}", flush=True)
+    print(f"poller: escuchando las colas {get_settings().annulment_queue} y {get_settings().bundle_queue}", flush=True)
     while running:
         try:
             # Short polls with a pause, not long polls: the local moto serves one request at a time, so a
             # long poll would hold every other AWS call of the app (a login, an issue) for its whole wait.
-            if not poll_once(sqs, url, arn, notify, notifier_context, wait_seconds=0):
+            notified = poll_once(sqs, url, arn, notify, notifier_context, wait_seconds=0)
+            built = poll_once(sqs, bundle_url, bundle_arn, build, builder_context, wait_seconds=0, batch=1)
+            if not notified and not built:
                 time.sleep(IDLE_PAUSE_SECONDS)
             if time.monotonic() - last_relay > 60:
                 relay(_scheduled_event(), LambdaContext("relay_outbox", 256, max_runtime_ms=60_000))

@@ -40,10 +40,18 @@ def get_bundle(bundle_id: str) -> Response:
     return model_response(answer)
 
 
+class BundleBusyError(RuntimeError):
+    """Another worker holds the bundle's lease: the message comes back after the visibility timeout, by
+    when that worker has finished (the redelivery finds it done) or is gone (its lease has run out)."""
+
+
 def handle_record(record: Any) -> Any:
     """One message: a failure raises, so only its record is reported failed and delivered again."""
     body = json.loads(record.body)
-    return bundles.build_bundle(bootstrap(), str(body["bundle_id"])).outcome
+    result = bundles.build_bundle(bootstrap(), str(body["bundle_id"]))
+    if result.outcome == "busy":
+        raise BundleBusyError(f"bundle {result.bundle_id} is held by another worker")
+    return result.outcome
 
 
 @bp.on_sqs_message(queue=get_settings().bundle_queue, batch_size=1)
