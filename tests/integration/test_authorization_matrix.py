@@ -17,6 +17,7 @@ from chalicelib.domain.access import Profile
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.exports import export_key
 from chalicelib.security.tokens import TokenSigner
+from chalicelib.services import bundles
 from tests.builders import (
     ADMIN_RUT,
     OFFICER_RUT,
@@ -28,6 +29,7 @@ from tests.builders import (
     grant,
     historic_certificate,
     participant,
+    principal,
     rut,
 )
 
@@ -72,6 +74,10 @@ SIGNED_IN = _rule("ok", "ok", "ok", "ok", "ok", "ok", dpo="ok")
 DPO_ONLY = _rule("403", "403", "403", "403", "403", "403", dpo="ok")
 # Everyone asks for "Administrador Nacional at Sofofa": only who holds it gets it.
 CHOOSE_SOFOFA_ADMIN = _rule("ok", "403", "403", "403", "403", "403")
+# A bundle of a course of Sofofa's Región de Valparaíso: who sees the course (an officer of its region too).
+BUNDLE = _rule("ok", "404", "ok", "404", "ok", "404")
+# A bundle the national administrator asked for: nobody else reads it, not even to learn it exists.
+OWN_BUNDLE = _rule("ok", "404", "404", "404", "404", "404", dpo="404")
 MACHINE_KEY_ONLY = _rule("401", "401", "401", "401", "401", "401", dpo="401")
 
 # method, route template, rule
@@ -102,6 +108,8 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("PUT", "/api/lce/courses/{course_code}/sessions/{session_id}", MACHINE_KEY_ONLY),
     ("PUT", "/api/registry/courses/{course_code}", MACHINE_KEY_ONLY),
     ("PUT", "/api/registry/courses/{course_code}/participants", MACHINE_KEY_ONLY),
+    ("POST", "/api/bundles", BUNDLE),
+    ("GET", "/api/bundles/{bundle_id}", OWN_BUNDLE),
     ("GET", "/api/data-subjects/{rut}/report", DPO_ONLY),
     ("GET", "/api/data-subjects/{rut}/report.xlsx", DPO_ONLY),
     # Last: it ends the caller's session.
@@ -180,6 +188,7 @@ def world(seed, sign_in):
         "region_code": "13",
         "day": EXPORT_DAY.isoformat(),
         "session_id": "MATRIZ-1",
+        "bundle_id": bundles.request_bundle(bootstrap(), principal(), [pending.course_code]).bundle_id,
     }
     return tokens, values, issued.course_code, certificate
 
@@ -204,6 +213,8 @@ def _call(client, method, template, token, values, issued_course, certificate):
         body = {"reason": "Motivo de la matriz de autorización."}
     elif template.endswith("/decision"):
         body = {"decision": "reject"}
+    elif template == "/api/bundles":
+        body = {"course_codes": [values["course_code"]]}
     elif template == "/api/registry/courses/{course_code}/participants":
         body = {"participants": []}
     elif template.startswith("/api/registry/"):

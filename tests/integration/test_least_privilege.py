@@ -42,7 +42,16 @@ from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
 from chalicelib.domain.notifications import REQUESTED, event_for
 from devtools import seed as direct
-from devtools.infra import FUNCTIONS, PREFIX, QUEUE, SIGNING_CHAIN_PARAMETER, TOKEN_KEYS_SECRET, key_policy, policy
+from devtools.infra import (
+    BUNDLE_QUEUE,
+    FUNCTIONS,
+    PREFIX,
+    QUEUE,
+    SIGNING_CHAIN_PARAMETER,
+    TOKEN_KEYS_SECRET,
+    key_policy,
+    policy,
+)
 from tests.builders import (
     ADMIN_RUT,
     OFFICER_RUT,
@@ -73,6 +82,7 @@ SIGNING_KEY = {"arn": "arn:aws:kms:?"}  # the local key's ARN, read before the r
 # Calls Lambda makes with the function's role, not the function's code.
 PLATFORM = {
     "NotifyAnnulments": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+    "BuildBundles": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
 }
 DYNAMODB_READS = {"GetItem", "BatchGetItem", "Query", "Scan", "ConditionCheckItem", "DescribeTable"}
 READS = {f"dynamodb:{name}" for name in DYNAMODB_READS} | {
@@ -120,8 +130,9 @@ def _bucket_arn(bucket: str, key: str | None = None) -> str:
 
 
 def _queue_arn(name: str) -> str:
-    assert name == get_settings().annulment_queue, name
-    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}"
+    deployed = {get_settings().annulment_queue: QUEUE, get_settings().bundle_queue: BUNDLE_QUEUE}
+    assert name in deployed, name
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{deployed[name]}"
 
 
 def _attributes(params: dict[str, Any]) -> frozenset[str]:
@@ -389,9 +400,9 @@ def _sent_emails() -> list[Any]:
     return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
-def _queued_bodies() -> list[str]:
+def _queued_bodies(queue: str | None = None) -> list[str]:
     sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().annulment_queue)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=queue or get_settings().annulment_queue)["QueueUrl"]
     bodies = []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
         for message in batch:
@@ -573,6 +584,20 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
                 200,
             )
             check("verification page", client.http.get(f"/verificar/{number}?code={code}"), 200)
+            # Liquidation bundles: one to build (the course's annulled certificate has its ANULADO copy),
+            # one nobody picks up (it fails when read, below).
+            bundle = check("bundle", post(client, "/api/bundles", {"course_codes": [COURSE]}, admin), 202)
+            forgotten = check(
+                "bundle never built", post(client, "/api/bundles", {"course_codes": [COURSE]}, admin), 202
+            )
+        jobs = [body for body in _queued_bodies(get_settings().bundle_queue) if bundle.json_body["bundle_id"] in body]
+        with recorder.running("BuildBundles"):
+            event = client.events.generate_sqs_event(message_bodies=jobs, queue_name=get_settings().bundle_queue)
+            assert client.lambda_.invoke("build_bundles", event).payload == {"batchItemFailures": []}
+        with recorder.running("APIHandler"):
+            built = check("bundle done", get(client, f"/api/bundles/{bundle.json_body['bundle_id']}", admin), 200)
+            if built.json_body.get("status") != "done":
+                unexpected.append(f"bundle: {built.json_body}")
         decided = _queued_bodies()
         with recorder.running("NotifyAnnulments"):
             assert _deliver(client, decided) == {"batchItemFailures": []}
@@ -599,6 +624,12 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
                 unexpected.append(f"lockout: {answers}")
             clock.offset += timedelta(minutes=16)
             check("after the lock", login(client, LOCKED_RUT.compact(), "no-es-la-clave"), 401)
+            admin = _session_token(client, ADMIN_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
+            never = check(
+                "bundle never built", get(client, f"/api/bundles/{forgotten.json_body['bundle_id']}", admin), 200
+            )
+            if never.json_body.get("status") != "failed":
+                unexpected.append(f"forgotten bundle: {never.json_body}")
     # The links handed out are real: the file is where the link says.
     url = download.json_body.get("url", "") if download.status_code == 200 else ""
     if url:
