@@ -426,6 +426,8 @@
       }
       view.search = { params, page: result.data.page, pageSize: result.data.page_size };
       writeStored({ owner: owner(), ...view.search });
+      // bundles.js offers "Descargar lote" for the whole result (the same query, every page).
+      document.dispatchEvent(new CustomEvent("gca:resultados", { detail: { query: searchQuery(params), total } }));
       renderCourses(params, result.data);
       if (focusResults) {
         const heading = byId("resultados-cursos-titulo");
