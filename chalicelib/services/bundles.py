@@ -6,11 +6,12 @@ import csv
 import hashlib
 import io
 import logging
+import pickle
 import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, cast
 
@@ -177,6 +178,7 @@ def _write_zip(ports: Ports, bundle: Bundle, upload: Upload) -> bool:
         rows.writerow(MANIFEST_HEADER)
         stamp = bundle.created_at.timetuple()[:6]
         with zipfile.ZipFile(upload, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
+            _keep_entries_on_disk(archive)
 
             def add(
                 path: str | None, write: Callable[[IO[bytes]], object] | None, course: str, number: str, state: str
@@ -205,6 +207,42 @@ def _write_zip(ports: Ports, bundle: Bundle, upload: Upload) -> bool:
             text = manifest.read().encode("utf-8")
             add(MANIFEST_PATH, lambda out: out.write(text), "", "", "")
     return True
+
+
+class _SpooledEntries:
+    """zipfile keeps every entry's ZipInfo (about 400 bytes a file) until it writes the central directory
+    at the end: 16,000 files would hold 6 MB. This list keeps them pickled in a temporary file and hands
+    them back one at a time when the directory is written (`ZipFile.filelist` is all zipfile asks:
+    append, len, iteration)."""
+
+    def __init__(self) -> None:
+        self._spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the archive)
+        self._count = 0
+
+    def append(self, info: zipfile.ZipInfo) -> None:
+        pickle.dump(info, self._spool)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
+        self._spool.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._spool)  # noqa: S301 (our own objects, from our own temporary file)
+        self._spool.close()
+
+
+class _Unindexed(dict[str, zipfile.ZipInfo]):
+    """zipfile's index by name, which only warns of a repeated name: every path of a bundle is unique."""
+
+    def __setitem__(self, key: str, value: zipfile.ZipInfo) -> None:
+        pass
+
+
+def _keep_entries_on_disk(archive: zipfile.ZipFile) -> None:
+    archive.filelist = _SpooledEntries()  # type: ignore[assignment]
+    archive.NameToInfo = _Unindexed()
 
 
 class _Hashing(io.RawIOBase):
