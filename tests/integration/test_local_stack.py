@@ -40,11 +40,12 @@ def test_bootstrap_creates_everything_and_can_run_again(demo):
     assert settings.table_name("idempotency") in tables
     boto3.client("s3").head_bucket(Bucket=settings.pdf_bucket)
     sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=settings.annulment_queue)["QueueUrl"]
-    redrive = json.loads(
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
-    )
-    assert redrive["deadLetterTargetArn"].endswith(f"{settings.annulment_queue}-dlq")
+    for queue in (settings.annulment_queue, settings.bundle_queue):
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        redrive = json.loads(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+        )
+        assert redrive["deadLetterTargetArn"].endswith(f"{queue}-dlq")
     identities = boto3.client("ses").list_identities()["Identities"]
     assert settings.ses_sender in identities
 
