@@ -7,8 +7,8 @@ import pytest
 from bench.counting import count_requests, dynamodb_total
 from bench.scenarios import BIG_COURSE, seed_big_course
 from chalicelib.domain.access import Profile
-from tests.builders import OTEC, grant, rut
-from tests.integration.api import get
+from tests.builders import OTEC, course, grant, rut
+from tests.integration.api import get, post
 
 FACILITATOR_RUT = rut(13131313)
 
@@ -64,3 +64,24 @@ def _cache_grants(monkeypatch) -> None:
     from chalicelib.storage.users import UserRepository
 
     monkeypatch.setattr("chalicelib.bootstrap._ports", replace(bootstrap(), users=UserRepository(max_age=60)))
+
+
+def test_asking_for_a_bundle_of_150_courses_reads_them_in_2_batches_and_reading_it_costs_1(
+    client, facilitator, seed, monkeypatch
+):
+    """POST /api/bundles: BatchGetItem of 100 keys at a time, one PutItem; GET: one GetItem."""
+    codes = [str(5190000 + index) for index in range(150)]
+    for code in codes:
+        seed.course(course(code))
+    _cache_grants(monkeypatch)
+    _warm(client, facilitator)
+    with count_requests() as counter:
+        asked = post(client, "/api/bundles", {"course_codes": codes}, facilitator)
+    assert asked.status_code == 202, asked.json_body
+    assert counter.get("dynamodb:BatchGetItem", 0) == 2, dict(counter)
+    assert dynamodb_total(counter) <= 2 + 1 + SESSION_CHECK, dict(counter)
+
+    with count_requests() as counter:
+        progress = get(client, f"/api/bundles/{asked.json_body['bundle_id']}", facilitator)
+    assert progress.status_code == 200 and progress.json_body["total_courses"] == 150
+    assert dynamodb_total(counter) <= 1 + SESSION_CHECK, dict(counter)
