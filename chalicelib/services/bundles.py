@@ -91,9 +91,8 @@ def get_bundle(ports: Ports, principal: Principal, raw_id: str) -> BundleView:
     a worker that stopped renewing its lease gets the bundle queued again (up to 3 starts in all), one
     never started fails; either with a conditional write, so a live worker is never overtaken."""
     bundle = readable_bundle(principal, ports.bundles.get(parse_bundle_id(raw_id)))
-    now = ports.clock.now()
-    if stale(bundle, now):
-        bundle = _recover(ports, bundle, now)
+    if stale(bundle, ports.clock.now()):
+        bundle = _recover(ports, bundle)
     if bundle.status is BundleStatus.DONE and bundle.key:
         filename = bundle_filename(bundle)
         url = ports.documents.download_url(bundle.key, filename, ZIP)
@@ -101,7 +100,7 @@ def get_bundle(ports: Ports, principal: Principal, raw_id: str) -> BundleView:
     return BundleView(bundle.status, bundle.done_courses, bundle.total_courses, error=bundle.error)
 
 
-def _recover(ports: Ports, bundle: Bundle, now: object) -> Bundle:
+def _recover(ports: Ports, bundle: Bundle) -> Bundle:
     if bundle.status is BundleStatus.RUNNING and bundle.attempt < MAX_ATTEMPTS:
         until = ports.clock.now() + QUEUED_LIMIT
         if ports.bundles.requeue(bundle, until):
