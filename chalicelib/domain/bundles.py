@@ -76,14 +76,15 @@ class Bundle:
 
 
 def parse_course_codes(raw: object) -> tuple[str, ...]:
-    """1..500 course codes, each of 7 digits; repeats count once, the order of first mention is kept."""
+    """1..500 course codes, each of 7 digits (a list of more is refused, repeats or not); a repeated code
+    counts once, the order of first mention is kept."""
     if not isinstance(raw, list) or not raw:
         raise InvalidInputError(COURSES_REQUIRED, field="course_codes")
+    if len(raw) > MAX_COURSES:
+        raise InvalidInputError(TOO_MANY_COURSES, field="course_codes")
     codes: dict[str, None] = {}
     for position, item in enumerate(raw):
         codes[parse_course_code(item, field=f"course_codes[{position}]")] = None
-    if len(codes) > MAX_COURSES:
-        raise InvalidInputError(TOO_MANY_COURSES, field="course_codes")
     return tuple(codes)
 
 
