@@ -203,8 +203,7 @@ def _write_zip(ports: Ports, bundle: Bundle, upload: Upload) -> bool:
                 if not ports.bundles.progress(bundle, done, ports.clock.now() + LEASE):
                     return False
             manifest.seek(0)
-            text = manifest.read().encode("utf-8")
-            add(MANIFEST_PATH, lambda out: out.write(text), "", "", "")
+            add(MANIFEST_PATH, lambda out: _copy_text(manifest, out), "", "", "")
     return True
 
 
@@ -288,6 +287,12 @@ def _add_course(ports: Ports, bundle: Bundle, course: Course, add: Callable[...,
         result = participant_sessions(course, participant, sessions)
         disclose(ports, owner, Disclosure.PARTICIPANT_WORKBOOK, course_code=code, subject_rut=participant.rut)
         add(participant_path(code, participant.rut), _sessions_workbook(ports, result), code, "", state)
+
+
+def _copy_text(source: IO[str], out: IO[bytes]) -> None:
+    """The manifest into the ZIP piece by piece: it has a row per file, and need not sit whole in memory."""
+    while piece := source.read(_CHUNK):
+        out.write(piece.encode("utf-8"))
 
 
 def _stored_pdf(ports: Ports, certificate: Certificate) -> bytes | None:
