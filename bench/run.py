@@ -6,6 +6,8 @@
   against bare openpyxl write-only writing the same rows.
 - Signed against unsigned rendering of the certificate PDF (30 and 1,000 participants): the PAdES
   signature by the KMS key of the local stack, against targets of 1× and 0.3× the unsigned render.
+- The liquidation-bundle worker's peak memory, 200 courses against 10 (`bench/bundle_memory.py`, which
+  writes its own section and can run alone).
 
 `BENCH_QUICK=1` measures only the signing and the cold start and prints them (nothing is written).
 """
@@ -850,9 +852,13 @@ def main() -> int:
     results["cold_start"] = measure_cold_start()
     results["certificate_pdf"] = measure_pdf((30, 300, 1_000))
     results["excel_export"] = measure_exports((1_000, 100_000), timed_only=(1_000_000,))
+    from bench import bundle_memory
+
+    results["bundle_memory"] = bundle_memory.measure()
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     write_report(results)
+    bundle_memory.write_section(results["bundle_memory"])  # after the report, which rewrites the file
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
 
