@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import logging
@@ -200,6 +201,10 @@ def _write_zip(ports: Ports, bundle: Bundle, upload: Upload) -> bool:
                     add(None, None, code, "", "NO DISPONIBLE")
                 # What the course disclosed is written before its progress counts (and pends no longer).
                 ports.access_log.flush()
+                # A workbook leaves reference cycles (openpyxl's workbook and sheets) that only a full
+                # collection frees, and full collections are rare: without this, what a course leaves
+                # behind piles up over hundreds of courses before it is freed.
+                gc.collect()
                 if not ports.bundles.progress(bundle, done, ports.clock.now() + LEASE):
                     return False
             manifest.seek(0)
