@@ -142,10 +142,16 @@ FUNCTIONS: dict[str, Function] = {
             "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
             # Courses move state inside the issue, annulment, decision and LCE transactions; the course
             # registry feed puts them whole.
-            "courses": ("GetItem", "PutItem", "UpdateItem"),
+            # BatchGetItem: the courses one person took (search by participant's RUT).
+            "courses": ("GetItem", "BatchGetItem", "PutItem", "UpdateItem"),
             "courses/index/institution_program_index": QUERY,
-            "courses/index/sence_code_index": QUERY,
+            "courses/index/sence_start_index": QUERY,
+            "courses/index/company_start_index": QUERY,
+            "courses/index/end_date_index": QUERY,
             "courses/index/state_index": QUERY,
+            # The search lists' counts: moved (ADD) inside the transactions that write courses, read for
+            # a page's total (BatchGetItem) and for a jump to page N (Query of the day tallies).
+            "course_tallies": ("BatchGetItem", "Query", "UpdateItem"),
             "participants": ("GetItem", "Query", "PutItem", "DeleteItem"),  # the registry's enrolment
             "participants/index/rut_index": QUERY,  # the data subject's report: one person's enrolments
             "sessions": ("GetItem", "Query", "PutItem"),  # an LCE push puts the whole session

@@ -6,7 +6,7 @@ The application never writes this way; its writes go through the services and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -17,15 +17,17 @@ from chalicelib.domain.courses import Course, Participant, Party
 from chalicelib.domain.rut import Rut
 from chalicelib.storage.annulments import annulment_item
 from chalicelib.storage.certificates import certificate_item, counter_key
-from chalicelib.storage.courses import course_item, participant_item
+from chalicelib.storage.courses import course_from_item, course_item, participant_item, tally_deltas
 from chalicelib.storage.models import (
     AnnulmentModel,
     ApiKeyModel,
     CertificateModel,
     CounterModel,
+    CourseModel,
     InstitutionModel,
     ParticipantModel,
     SessionModel,
+    TallyModel,
 )
 from chalicelib.storage.sessions import session_item
 from chalicelib.storage.users import api_key_digest, user_item
@@ -55,9 +57,38 @@ def save_user(account: UserAccount, email: str | None = None) -> None:
     user_item(account, email).save()
 
 
+def save_courses(courses: Sequence[Course]) -> None:
+    """Many courses at once (batch writes), with the search tallies moved to match: what each course was
+    before (if stored) is read first, and every tally touched is read, summed and written back.
+
+    Not atomic and not safe against concurrent writers: only for seeding, where nothing else writes."""
+    before = (
+        {
+            c.course_code: c
+            for c in (
+                course_from_item(item) for item in CourseModel.batch_get(sorted({c.course_code for c in courses}))
+            )
+        }
+        if courses
+        else {}
+    )
+    deltas: dict[tuple[str, str], int] = {}
+    for course in courses:
+        for key, delta in tally_deltas(before.get(course.course_code), course).items():
+            deltas[key] = deltas.get(key, 0) + delta
+        before[course.course_code] = course
+    with CourseModel.batch_write() as batch:
+        for course in courses:
+            batch.save(course_item(course))
+    counts = {(item.tally_key, item.bucket): int(item.count) for item in TallyModel.batch_get(sorted(deltas))}
+    with TallyModel.batch_write() as batch:
+        for (key, bucket), delta in deltas.items():
+            batch.save(TallyModel(key, bucket, count=counts.get((key, bucket), 0) + delta))
+
+
 def save_course(course: Course, participants: Iterable[Participant] = (), sessions: Iterable[Session] = ()) -> None:
-    """The course with its enrolment and its sessions (marks included)."""
-    course_item(course).save()
+    """The course with its enrolment and its sessions (marks included), its search tallies counted."""
+    save_courses([course])
     with ParticipantModel.batch_write() as batch:
         for participant in participants:
             batch.save(participant_item(participant))

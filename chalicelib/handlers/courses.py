@@ -34,6 +34,8 @@ def search() -> Response:
             page_size=page.page_size,
             first=page.first,
             last=page.last,
+            next_cursor=page.next_cursor,
+            prev_cursor=page.prev_cursor,
         )
     )
 

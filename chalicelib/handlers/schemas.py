@@ -203,17 +203,29 @@ class SearchQuery(Struct, rename={"date_from": "from", "date_to": "to"}):
     value: Annotated[
         str | None,
         _doc(
-            "Según el criterio: código de curso (7 dígitos), código SENCE (10 dígitos) o estado del certificado",
+            "Según el criterio: código de curso (7 dígitos), código SENCE (10 dígitos), estado del certificado,"
+            " RUT de la empresa o del participante, o número de certificado (N-AAAA)",
             format="search-value",
         ),
     ] = None
-    date_from: Annotated[DateText | None, _doc("Fecha de inicio desde (criterio start_date)")] = None
-    date_to: Annotated[DateText | None, _doc("Fecha de inicio hasta (criterio start_date), no antes de from")] = None
+    date_from: Annotated[DateText | None, _doc("Desde (criterios start_date y end_date)")] = None
+    date_to: Annotated[DateText | None, _doc("Hasta (criterios start_date y end_date), no antes de from")] = None
+
+
+Cursor = Annotated[
+    str,
+    Meta(
+        max_length=200,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="Posición opaca (`next_cursor` o `prev_cursor` de una respuesta) de la misma búsqueda y tamaño",
+    ),
+]
 
 
 class SearchPageQuery(SearchQuery):
     page: PageNumber | UnsetType = UNSET
     page_size: PageSize | UnsetType = UNSET
+    cursor: Cursor | UnsetType = UNSET
 
 
 class CourseSummary(Struct, kw_only=True):
@@ -232,11 +244,13 @@ class CourseSummary(Struct, kw_only=True):
 
 class CoursePage(Struct, kw_only=True):
     items: list[CourseSummary]
-    total: int
+    total: Annotated[int, Meta(description="Exacto: de contadores que cada escritura de un curso mantiene")]
     page: int
     page_size: int
     first: int
     last: int
+    next_cursor: Annotated[str | None, Meta(description="La página siguiente (`cursor`); null en la última")]
+    prev_cursor: Annotated[str | None, Meta(description="La página anterior (`cursor`); null en la primera")]
 
 
 Imported = Annotated[bool, Meta(description="Emitido por el sistema anterior a GCA y migrado («Importado»)")]

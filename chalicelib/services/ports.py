@@ -25,8 +25,8 @@ from ..domain.certificates import (
     CourseTransition,
 )
 from ..domain.clock import Clock
-from ..domain.course_queries import CourseAttendance, ParticipantSessions
-from ..domain.courses import Course, Participant, Program
+from ..domain.course_queries import CourseAttendance, Listing, ParticipantSessions, Position
+from ..domain.courses import Course, Participant
 from ..domain.exports import ExportRow
 from ..domain.notifications import EmailMessage
 from ..domain.privacy import Access, SubjectReport
@@ -118,11 +118,23 @@ class Tokens(Protocol):
 class Courses(Protocol):
     def get(self, course_code: str) -> Course | None: ...
 
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
+    def get_many(self, course_codes: Sequence[str]) -> list[Course]:
+        """The courses of these codes that exist (one BatchGetItem), in no particular order."""
+        ...
 
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
+    def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
+        """Up to `limit` courses of the list in (day, code) order, strictly after `after` (backward:
+        strictly before it, nearest first): about `limit` items read, whatever the list's size."""
+        ...
 
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]: ...
+    def count(self, listing: Listing) -> int:
+        """How many courses the list holds (within its day range and regions), exact: from tallies kept
+        by the writes, not by reading the courses."""
+        ...
+
+    def day_counts(self, listing: Listing) -> list[tuple[date, int]]:
+        """The list's courses per sort day, ascending: where a jump to page N starts reading."""
+        ...
 
     def participants(self, course_code: str) -> list[Participant]: ...
 
@@ -228,9 +240,9 @@ class Transactions(Protocol):
         """StateConflictError when the course stopped receiving marks."""
         ...
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
-        """Create (`expected_version` None) or replace the course at the version read; CourseChangedError
-        when it was written meanwhile."""
+    def commit_registry_course(self, course: Course, previous: Course | None, audit: AuditEntry) -> None:
+        """Create (`previous` None) or replace the course at the version read (`previous`), its search
+        tallies moved with it; CourseChangedError when it was written meanwhile."""
         ...
 
     def commit_enrolment(

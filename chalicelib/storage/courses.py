@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -10,10 +11,11 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet
 
 from ..domain.certificates import CertificateState
+from ..domain.course_queries import Listing, ListKind, Position, cover_days
 from ..domain.courses import ActivityType, Course, Participant, Party, Program
 from ..domain.rut import Rut
 from .dynamo import rut, transaction_connection
-from .models import CourseModel, ParticipantModel, PartyMap
+from .models import CourseModel, ParticipantModel, PartyMap, TallyModel
 
 
 def _party(item: PartyMap | None) -> Party | None:
@@ -50,20 +52,62 @@ def course_from_item(item: CourseModel) -> Course:
     )
 
 
+def course_lists(course: Course) -> dict[ListKind, tuple[str, date]]:
+    """The search lists the course stands in: each list's partition and the course's day in it."""
+    inst, program = course.institution.rut.compact(), course.program.value
+    return {
+        ListKind.STATE: (f"{inst}#{program}#{course.certificate_state.value}", course.start_date),
+        ListKind.START: (f"{inst}#{program}", course.start_date),
+        ListKind.END: (f"{inst}#{program}", course.end_date),
+        ListKind.SENCE: (f"{inst}#{program}#{course.sence_code}", course.start_date),
+        ListKind.COMPANY: (f"{inst}#{program}#{course.company.rut.compact()}", course.start_date),
+    }
+
+
+def listing_partition(listing: Listing) -> str:
+    inst, program = listing.institution.compact(), listing.program.value
+    return f"{inst}#{program}#{listing.value}" if listing.value else f"{inst}#{program}"
+
+
 def course_index_keys(course: Course) -> dict[str, Any]:
     """The index keys derived from a course's fields, written with it every time."""
-    inst = course.institution.rut.compact()
+    lists = course_lists(course)
     return {
-        "inst_program": f"{inst}#{course.program.value}",
-        "inst_sence": f"{inst}#{course.sence_code}",
-        "inst_program_state": f"{inst}#{course.program.value}#{course.certificate_state.value}",
+        "inst_program": lists[ListKind.START][0],
+        "inst_program_sence": lists[ListKind.SENCE][0],
+        "inst_program_company": lists[ListKind.COMPANY][0],
+        "inst_program_state": lists[ListKind.STATE][0],
         "start_key": f"{course.start_date.isoformat()}#{course.course_code}",
+        "end_key": f"{course.end_date.isoformat()}#{course.course_code}",
     }
 
 
 def state_key(course: Course, state: CertificateState) -> str:
     """The `state_index` partition of `course` once it is in `state`."""
     return str(course_index_keys(replace(course, certificate_state=state))["inst_program_state"])
+
+
+def tally_key(kind: ListKind, partition: str) -> str:
+    return f"{kind.value}#{partition}"
+
+
+def _buckets(day: date, region: str) -> tuple[str, ...]:
+    iso = day.isoformat()
+    return ("T", f"Y#{iso[:4]}", f"M#{iso[:7]}", f"D#{iso}", f"R#{region}#T", f"R#{region}#D#{iso}")
+
+
+def tally_deltas(before: Course | None, after: Course | None) -> dict[tuple[str, str], int]:
+    """How each tally (`tally_key`, `bucket`) moves when `before` becomes `after` (None: absent), with the
+    unchanged ones left out: a state change moves only the state lists' counts."""
+    deltas: dict[tuple[str, str], int] = {}
+    for course, sign in ((before, -1), (after, 1)):
+        if course is None:
+            continue
+        for kind, (partition, day) in course_lists(course).items():
+            for bucket in _buckets(day, course.region_code):
+                key = (tally_key(kind, partition), bucket)
+                deltas[key] = deltas.get(key, 0) + sign
+    return {key: delta for key, delta in deltas.items() if delta}
 
 
 def course_item(course: Course) -> CourseModel:
@@ -92,6 +136,30 @@ def participant_item(participant: Participant) -> ParticipantModel:
     return ParticipantModel(participant.course_code, participant.rut.compact(), name=participant.name)
 
 
+_INDEXES: dict[ListKind, tuple[Any, str, Any]] = {
+    ListKind.STATE: (CourseModel.state_index, "inst_program_state", CourseModel.start_key),
+    ListKind.START: (CourseModel.institution_program_index, "inst_program", CourseModel.start_key),
+    ListKind.END: (CourseModel.end_date_index, "inst_program", CourseModel.end_key),
+    ListKind.SENCE: (CourseModel.sence_start_index, "inst_program_sence", CourseModel.start_key),
+    ListKind.COMPANY: (CourseModel.company_start_index, "inst_program_company", CourseModel.start_key),
+}
+
+
+def _day_window(attribute: Any, first: date | None, last: date | None) -> Any:
+    # `#` sorts before digits and `~` after them: a bound covers every code of its day.
+    if first is not None and last is not None:
+        return attribute.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
+    if first is not None:
+        return attribute >= f"{first.isoformat()}#"
+    if last is not None:
+        return attribute <= f"{last.isoformat()}#~"
+    return None
+
+
+def _span_bucket(span: str) -> str:
+    return {4: "Y#", 7: "M#"}.get(len(span), "D#") + span
+
+
 class CourseRepository:
     """The catalogue of courses and who is enrolled in each."""
 
@@ -101,19 +169,69 @@ class CourseRepository:
         except DoesNotExist:
             return None
 
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
-        key = f"{institution.compact()}#{sence_code}"
-        return [course_from_item(item) for item in CourseModel.sence_code_index.query(key)]
+    def get_many(self, course_codes: Sequence[str]) -> list[Course]:
+        """The courses of these codes that exist, in one BatchGetItem per 100 codes."""
+        codes = sorted(set(course_codes))
+        return [course_from_item(item) for item in CourseModel.batch_get(codes)] if codes else []
 
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]:
-        key = f"{institution.compact()}#{program.value}#{state.value}"
-        return [course_from_item(item) for item in CourseModel.state_index.query(key)]
+    def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
+        """Up to `limit` courses of the list in key order, strictly after `after` (backward: strictly
+        before it, nearest first): one Query with `Limit`, more only while a region filter leaves the
+        page short."""
+        if limit <= 0 or listing.regions == ():
+            return []
+        index, hash_name, range_attribute = _INDEXES[listing.kind]
+        partition = listing_partition(listing)
+        start_key = None
+        if after is not None:
+            start_key = {
+                "course_code": {"S": after.course_code},
+                hash_name: {"S": partition},
+                range_attribute.attr_name: {"S": f"{after.day.isoformat()}#{after.course_code}"},
+            }
+        region_filter = CourseModel.region_code.is_in(*listing.regions) if listing.regions else None
+        found = index.query(
+            partition,
+            _day_window(range_attribute, listing.first, listing.last),
+            filter_condition=region_filter,
+            scan_index_forward=not backward,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start_key,
+        )
+        return [course_from_item(item) for item in found]
 
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]:
-        key = f"{institution.compact()}#{program.value}"
-        # `#` sorts before digits and `~` after them: the range covers every code of both days.
-        window = CourseModel.start_key.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
-        return [course_from_item(item) for item in CourseModel.institution_program_index.query(key, window)]
+    def count(self, listing: Listing) -> int:
+        """How many courses the list holds, from its tallies: one GetItem or BatchGetItem (whole years and
+        months, then days, cover a date range), or for a regional administrator's date range one
+        Query of day tallies per region."""
+        key = tally_key(listing.kind, listing_partition(listing))
+        ranged = listing.first is not None and listing.last is not None
+        if listing.regions is None:
+            if not ranged:
+                buckets = ["T"]
+            else:
+                assert listing.first is not None and listing.last is not None
+                buckets = [_span_bucket(span) for span in cover_days(listing.first, listing.last)]
+            return sum(int(item.count) for item in TallyModel.batch_get([(key, bucket) for bucket in buckets]))
+        if not ranged:
+            wanted = [(key, f"R#{region}#T") for region in listing.regions]
+            return sum(int(item.count) for item in TallyModel.batch_get(wanted)) if wanted else 0
+        return sum(count for _day, count in self.day_counts(listing))
+
+    def day_counts(self, listing: Listing) -> list[tuple[date, int]]:
+        """The list's courses per day (of the list's sort day), within its range: one Query of small
+        tally items (one per day that has courses), one per region for a regional administrator."""
+        key = tally_key(listing.kind, listing_partition(listing))
+        low = listing.first.isoformat() if listing.first else "0000"
+        high = listing.last.isoformat() if listing.last else "9999"
+        prefixes = ["D#"] if listing.regions is None else [f"R#{region}#D#" for region in listing.regions]
+        counts: dict[date, int] = {}
+        for prefix in prefixes:
+            for item in TallyModel.query(key, TallyModel.bucket.between(prefix + low, prefix + high)):
+                day = date.fromisoformat(item.bucket[len(prefix) :])
+                counts[day] = counts.get(day, 0) + int(item.count)
+        return sorted(counts.items())
 
     def participants(self, course_code: str) -> list[Participant]:
         return [Participant(course_code, rut(item.rut), item.name) for item in ParticipantModel.query(course_code)]

@@ -135,15 +135,37 @@ class InstitutionProgramIndex(GlobalSecondaryIndex["CourseModel"]):
     start_key = UnicodeAttribute(range_key=True)
 
 
-class SenceCodeIndex(GlobalSecondaryIndex["CourseModel"]):
-    """Courses of one institution with one Código SENCE."""
+class SenceStartIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program with one Código SENCE, by start date (pages by key)."""
 
     class Meta:
-        index_name = "sence_code_index"
+        index_name = "sence_start_index"
         projection = AllProjection()
 
-    inst_sence = UnicodeAttribute(hash_key=True)
-    course_code = UnicodeAttribute(range_key=True)
+    inst_program_sence = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class CompanyStartIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program for one company (empresa), by start date."""
+
+    class Meta:
+        index_name = "company_start_index"
+        projection = AllProjection()
+
+    inst_program_company = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class EndDateIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program by end date: search by end-date range."""
+
+    class Meta:
+        index_name = "end_date_index"
+        projection = AllProjection()
+
+    inst_program = UnicodeAttribute(hash_key=True)
+    end_key = UnicodeAttribute(range_key=True)
 
 
 class StateIndex(GlobalSecondaryIndex["CourseModel"]):
@@ -182,12 +204,30 @@ class CourseModel(Model):
     version = NumberAttribute(default=0)
     # Index keys, derived from the fields above by the repository on every write.
     inst_program = UnicodeAttribute()
-    inst_sence = UnicodeAttribute()
+    inst_program_sence = UnicodeAttribute()
+    inst_program_company = UnicodeAttribute()
     inst_program_state = UnicodeAttribute()
     start_key = UnicodeAttribute()
+    end_key = UnicodeAttribute()
     institution_program_index = InstitutionProgramIndex()
-    sence_code_index = SenceCodeIndex()
+    sence_start_index = SenceStartIndex()
+    company_start_index = CompanyStartIndex()
+    end_date_index = EndDateIndex()
     state_index = StateIndex()
+
+
+class TallyModel(Model):
+    """How many courses one search list holds, kept exact by the transactions that write courses.
+
+    `tally_key` names the list (`<index>#<partition>`, e.g. `state#75998240#impulsa_personas#PENDING`);
+    `bucket` is `T` (all), `Y#<yyyy>`, `M#<yyyy-mm>`, `D#<yyyy-mm-dd>` (by the list's sort day), and
+    per region `R#<region>#T` and `R#<region>#D#<yyyy-mm-dd>`. Every write is an `ADD count`.
+    """
+
+    Meta = _meta("course_tallies")
+    tally_key = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(default=0)
 
 
 class ParticipantRutIndex(GlobalSecondaryIndex["ParticipantModel"]):
@@ -411,6 +451,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RateLimitModel,
     ApiKeyModel,
     CourseModel,
+    TallyModel,
     ParticipantModel,
     SessionModel,
     CertificateModel,

@@ -37,7 +37,7 @@ from ..domain.rut import Rut
 from .annulments import OUTBOX_STATUS, annulment_item
 from .audit import audit_item
 from .certificates import certificate_item, counter_key, region_day
-from .courses import course_item, participant_item, state_key
+from .courses import course_index_keys, course_item, participant_item, state_key, tally_deltas
 from .dynamo import cancellation_codes, condition_failed, iso, transaction_connection
 from .login_sessions import session_item
 from .models import (
@@ -48,6 +48,7 @@ from .models import (
     LoginAttemptModel,
     LoginSessionModel,
     ParticipantModel,
+    TallyModel,
 )
 from .sessions import session_item as lce_session_item
 
@@ -61,11 +62,21 @@ def _in_states(states: frozenset[CertificateState]) -> Any:
     return CourseModel.certificate_state.is_in(*sorted(state.value for state in states))
 
 
+def _count_courses(transaction: TransactWrite, before: Course | None, after: Course | None) -> None:
+    """The search lists' tallies follow the course (`before` → `after`), in the same transaction."""
+    for (key, bucket), delta in sorted(tally_deltas(before, after).items()):
+        transaction.update(TallyModel(key, bucket), actions=[TallyModel.count.add(delta)])
+
+
 def _move_course(transaction: TransactWrite, move: CourseTransition) -> None:
     """The course to its new state, on the transition's condition: its state-index key moves with it,
-    and its version counts the change (an issue and an LCE push each check it)."""
+    its version counts the change (an issue and an LCE push each check it), and its state lists' tallies
+    move too (on condition the course still stands where they count it: state, start day, region)."""
     course = move.course
-    condition = _in_states(move.sources)
+    keys = course_index_keys(course)
+    condition = _in_states(move.sources) & (CourseModel.inst_program_state == keys["inst_program_state"])
+    condition = condition & (CourseModel.start_key == keys["start_key"])
+    condition = condition & (CourseModel.region_code == course.region_code)
     if move.same_version:
         condition = condition & (CourseModel.version == course.version)
     transaction.update(
@@ -77,6 +88,7 @@ def _move_course(transaction: TransactWrite, move: CourseTransition) -> None:
         ],
         condition=condition,
     )
+    _count_courses(transaction, course, replace(course, certificate_state=move.target))
 
 
 class TransactionWriter:
@@ -192,18 +204,20 @@ class TransactionWriter:
                 ) from None
             raise
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
-        """The course as the registry sent it, whole: created only when new (`expected_version` None),
-        replaced only at the version read. CourseChangedError when it was written meanwhile."""
-        if expected_version is None:
+    def commit_registry_course(self, course: Course, previous: Course | None, audit: AuditEntry) -> None:
+        """The course as the registry sent it, whole: created only when new (`previous` None), replaced
+        only at the version read (`previous`), its search tallies moved with it. CourseChangedError when
+        it was written meanwhile."""
+        if previous is None:
             item, condition = course_item(replace(course, version=0)), CourseModel.course_code.does_not_exist()
         else:
-            item = course_item(replace(course, version=expected_version + 1))
-            condition = CourseModel.version == expected_version
+            item = course_item(replace(course, version=previous.version + 1))
+            condition = CourseModel.version == previous.version
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(item, condition=condition)
                 transaction.save(audit_item(audit))
+                _count_courses(transaction, previous, course)
         except TransactWriteError as error:
             if condition_failed(error):
                 raise CourseChangedError(f"El curso {course.course_code} cambió mientras se guardaba.") from None
@@ -262,6 +276,8 @@ class TransactionWriter:
                 if annulment is not None:
                     transaction.save(annulment_item(annulment), condition=AnnulmentModel.request_id.does_not_exist())
                 transaction.save(audit_item(audit))
+                if new_course is not None:
+                    _count_courses(transaction, None, new_course)
         except TransactWriteError as error:
             # Puts go in the order they were added: the certificate first, then the course.
             codes = cancellation_codes(error)

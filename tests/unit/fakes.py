@@ -6,6 +6,7 @@ decided). `world()` gives a bundle of them; a test changes only what it needs.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from chalicelib.domain.certificates import (
     CourseTransition,
 )
 from chalicelib.domain.clock import CHILE
-from chalicelib.domain.course_queries import CourseAttendance, ParticipantSessions
+from chalicelib.domain.course_queries import CourseAttendance, Listing, ListKind, ParticipantSessions, Position
 from chalicelib.domain.courses import Course, Participant, Program
 from chalicelib.domain.errors import StateConflictError
 from chalicelib.domain.exports import ExportRow
@@ -112,6 +113,7 @@ class Store:
     audit: list[AuditEntry] = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    reads: list[tuple[str, int]] = field(default_factory=list)  # (what, how many items) per course read
 
     def actions(self, subject: str | None = None) -> list[str]:
         return [entry.action for entry in self.audit if subject is None or entry.subject == subject]
@@ -212,6 +214,17 @@ class InMemoryApiKeys:
 # ---------------------------------------------------------------- records
 
 
+def _list_entry(course: Course, kind: ListKind) -> tuple[tuple[Rut, Program, str], date]:
+    """Which list partition of `kind` the course stands in, and its day there (as the indexes key it)."""
+    value = {
+        ListKind.STATE: course.certificate_state.value,
+        ListKind.SENCE: course.sence_code,
+        ListKind.COMPANY: course.company.rut.compact(),
+    }.get(kind, "")
+    day = course.end_date if kind is ListKind.END else course.start_date
+    return (course.institution.rut, course.program, value), day
+
+
 class InMemoryCourses:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -219,17 +232,40 @@ class InMemoryCourses:
     def get(self, course_code: str) -> Course | None:
         return self.store.courses.get(course_code)
 
-    def _of(self, institution: Rut) -> list[Course]:
-        return [c for c in self.store.courses.values() if c.institution.rut == institution]
+    def get_many(self, course_codes: Sequence[str]) -> list[Course]:
+        self.store.reads.append(("get_many", len(set(course_codes))))
+        return [self.store.courses[code] for code in sorted(set(course_codes)) if code in self.store.courses]
 
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
-        return [c for c in self._of(institution) if c.sence_code == sence_code]
+    def _listed(self, listing: Listing) -> list[tuple[Position, Course]]:
+        """The list as its index holds it: every course of the partition, by (day, code)."""
+        listed = []
+        for course in self.store.courses.values():
+            partition, day = _list_entry(course, listing.kind)
+            if partition != (listing.institution, listing.program, listing.value):
+                continue
+            if listing.regions is not None and course.region_code not in listing.regions:
+                continue
+            if (listing.first and day < listing.first) or (listing.last and day > listing.last):
+                continue
+            listed.append((Position(day, course.course_code), course))
+        return sorted(listed, key=lambda pair: pair[0])
 
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]:
-        return [c for c in self._of(institution) if c.program is program and c.certificate_state is state]
+    def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
+        listed = self._listed(listing)
+        if backward:
+            chosen = [c for at, c in reversed(listed) if after is None or at < after][:limit]
+        else:
+            chosen = [c for at, c in listed if after is None or at > after][:limit]
+        self.store.reads.append(("page", len(chosen)))
+        return chosen
 
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]:
-        return [c for c in self._of(institution) if c.program is program and first <= c.start_date <= last]
+    def count(self, listing: Listing) -> int:
+        # The tallies DynamoDB keeps with each write, counted here from the courses themselves.
+        return len(self._listed(listing))
+
+    def day_counts(self, listing: Listing) -> list[tuple[date, int]]:
+        days = Counter(at.day for at, _course in self._listed(listing))
+        return sorted(days.items())
 
     def participants(self, course_code: str) -> list[Participant]:
         return list(self.store.participants.get(course_code, []))
@@ -441,8 +477,9 @@ class InMemoryTransactions:
         self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
         self.store.audit.append(audit)
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+    def commit_registry_course(self, course: Course, previous: Course | None, audit: AuditEntry) -> None:
         self._interleave()
+        expected_version = previous.version if previous is not None else None
         stored = self.store.courses.get(course.course_code)
         if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
             raise CourseChangedError("cambió")
