@@ -40,11 +40,13 @@ from chalicelib.domain.access import Profile
 from chalicelib.domain.auth import UserAccount
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
+from chalicelib.domain.courses import Program
 from chalicelib.domain.notifications import REQUESTED, event_for
 from devtools import seed as direct
 from devtools.infra import FUNCTIONS, PREFIX, QUEUE, SIGNING_CHAIN_PARAMETER, TOKEN_KEYS_SECRET, key_policy, policy
 from tests.builders import (
     ADMIN_RUT,
+    COMPANY,
     OFFICER_RUT,
     OTEC,
     SENCE,
@@ -343,6 +345,9 @@ def world(seed: Any) -> dict[str, str]:
     pending = course(COURSE, sence_code="1237718001", hours=4, start=date(2017, 3, 1), end=date(2017, 3, 30))
     seed.course(pending, [participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")])
     key = seed.api_key(OTEC)
+    for index in range(25):  # three pages of Aprendizajes: a jump to the middle one reads the day tallies
+        day = date(2020, 1, 1) + timedelta(days=index)
+        seed.course(course(f"52{index:05d}", program=Program.APRENDIZAJES, start=day, end=day + timedelta(days=9)))
     # Two requests made before: one in a region without officers, one whose event never reached the queue.
     requests = {}
     for sequence, (code, region) in enumerate(((LONELY, "05"), (OUTBOX, "13")), start=1):
@@ -517,6 +522,13 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check("search by state", get(client, f"/api/courses?{search}state&value=PENDING", admin), 200)
             dates = f"{search}start_date&from=2017-01-01&to=2017-12-31"
             check("search by dates", get(client, f"/api/courses?{dates}", admin), 200)
+            ends = f"{search}end_date&from=2017-01-01&to=2017-12-31"
+            check("search by end dates", get(client, f"/api/courses?{ends}", admin), 200)
+            company = COMPANY.rut.compact()
+            check("search by company", get(client, f"/api/courses?{search}company_rut&value={company}", admin), 200)
+            check("search by person", get(client, f"/api/courses?{search}participant_rut&value=88086031", admin), 200)
+            middle = "program=aprendizajes&criterion=state&value=PENDING&page=2"
+            check("jump to page 2", get(client, f"/api/courses?{middle}", admin), 200)
             check("export search", get(client, f"/api/courses.xlsx?{dates}", admin, Accept="application/json"), 200)
             check("participants", get(client, f"/api/courses/{COURSE}/participants", admin), 200)
             check("participant", get(client, f"/api/courses/{COURSE}/participants/88086031/sessions", admin), 200)

@@ -56,6 +56,41 @@ def test_a_participants_sessions_cost_at_most_2_requests(client, facilitator, mo
     assert counter.get("dynamodb:PutItem", 0) == ACCESS_LOG, dict(counter)
 
 
+@pytest.fixture(scope="module")
+def many_courses(seed):
+    """35 pending courses of OTEC, three a day: more than three pages of 10."""
+    from datetime import date, timedelta
+
+    from tests.builders import course
+
+    for index in range(35):
+        seed.course(course(f"71{index:05d}", start=date(2019, 1, 1) + timedelta(days=index // 3)))
+
+
+def test_a_search_page_by_state_reads_one_page_in_2_requests_whatever_the_page(
+    client, facilitator, many_courses, monkeypatch
+):
+    """The tally of the list (its total) and one Query with `Limit` = page size: page 1, a cursor's page
+    and a jump to page N in the middle (which reads the day tallies first, then that day's courses)."""
+    _cache_grants(monkeypatch)
+    _warm(client, facilitator)
+    query = "/api/courses?program=impulsa_personas&criterion=state&value=PENDING&page_size=10"
+    with count_requests() as counter:
+        first = get(client, query, facilitator)
+    assert first.status_code == 200 and first.json_body["total"] > 20, first.json_body
+    assert dynamodb_total(counter) <= 2 + SESSION_CHECK, dict(counter)
+
+    with count_requests() as counter:
+        second = get(client, f"{query}&cursor={first.json_body['next_cursor']}", facilitator)
+    assert second.json_body["page"] == 2
+    assert dynamodb_total(counter) <= 2 + SESSION_CHECK, dict(counter)
+
+    with count_requests() as counter:
+        middle = get(client, f"{query}&page=2", facilitator)
+    assert middle.json_body["items"] == second.json_body["items"]
+    assert dynamodb_total(counter) <= 3 + SESSION_CHECK, dict(counter)
+
+
 def _cache_grants(monkeypatch) -> None:
     """The grants cached for a minute, as deployed."""
     from dataclasses import replace
