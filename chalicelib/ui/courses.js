@@ -38,8 +38,40 @@
       wrong: "El código SENCE tiene 10 dígitos (ejemplo: 1237740585).",
     },
     state: { label: "Estado del certificado", field: "state" },
-    start_date: { label: "Fecha de inicio", field: "dates" },
+    start_date: { label: "Fecha de inicio", field: "dates", legend: "Fecha de inicio del curso" },
+    end_date: { label: "Fecha de término", field: "dates", legend: "Fecha de término del curso" },
+    company_rut: {
+      label: "RUT de la empresa",
+      field: "text",
+      hint: "Con dígito verificador, por ejemplo 96.500.500-5.",
+      pattern: /^\d{1,8}-?[\dkK]$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el RUT de la empresa.",
+      wrong: "El RUT no tiene un formato válido (ejemplo: 96.500.500-5).",
+    },
+    participant_rut: {
+      label: "RUT del participante",
+      field: "text",
+      hint: "Con dígito verificador, por ejemplo 8.808.603-1: los cursos que tomó esa persona.",
+      pattern: /^\d{1,8}-?[\dkK]$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el RUT del participante.",
+      wrong: "El RUT no tiene un formato válido (ejemplo: 8.808.603-1).",
+    },
+    certificate_number: {
+      label: "N° de certificado",
+      field: "text",
+      hint: "Con la forma N-AAAA, por ejemplo 12-2017.",
+      pattern: /^\d{1,7}-\d{4}$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el número de certificado.",
+      wrong: "El número de certificado tiene la forma N-AAAA (ejemplo: 12-2017).",
+    },
   };
+  const DATE_CRITERIA = ["start_date", "end_date"];
 
   const PROGRAMS = { impulsa_personas: "Impulsa Personas", aprendizajes: "Aprendizajes" };
 
@@ -284,8 +316,11 @@
     if (field === "text") {
       byId("busqueda-valor-etiqueta").textContent = config.label;
       byId("busqueda-valor-ayuda").textContent = config.hint;
-      byId("busqueda-valor").maxLength = config.digits + 4; // room for stray spaces or dots
+      const input = byId("busqueda-valor");
+      input.maxLength = (config.size || config.digits) + 4; // room for stray spaces or dots
+      input.inputMode = config.text ? "text" : "numeric";
     }
+    if (field === "dates") byId("busqueda-fechas-leyenda").textContent = config.legend;
   }
 
   /** dd-mm-aaaa (also d/m/aaaa or ddmmaaaa) → "dd-mm-aaaa", or null when it is not a real day. */
@@ -316,7 +351,9 @@
       const value = input.value.replace(/[\s.]/g, "");
       input.value = value;
       if (!value) errors.push({ input: input.id, message: config.empty });
-      else if (!new RegExp(`^\\d{${config.digits}}$`).test(value)) errors.push({ input: input.id, message: config.wrong });
+      else if (!(config.pattern || new RegExp(`^\\d{${config.digits}}$`)).test(value)) {
+        errors.push({ input: input.id, message: config.wrong });
+      }
       params.value = value;
     } else if (config && config.field === "state") {
       params.value = byId("busqueda-estado").value;
@@ -360,7 +397,7 @@
 
   function searchQuery(params) {
     const query = new URLSearchParams({ program: params.program, criterion: params.criterion });
-    if (params.criterion === "start_date") {
+    if (DATE_CRITERIA.includes(params.criterion)) {
       query.set("from", params.from);
       query.set("to", params.to);
     } else {
@@ -371,7 +408,7 @@
 
   function searchedFor(params) {
     const parts = [PROGRAMS[params.program]];
-    if (params.criterion === "start_date") parts.push(`${params.from} a ${params.to}`);
+    if (DATE_CRITERIA.includes(params.criterion)) parts.push(`${params.from} a ${params.to}`);
     else if (params.criterion === "state") parts.push(STATES[params.value] ? STATES[params.value].label : "");
     else parts.push(params.value);
     return parts.filter(Boolean).join(" · ");
@@ -402,13 +439,18 @@
     byId("busqueda-programa").focus();
   }
 
-  async function runSearch(params, page, pageSize, { focusResults = false } = {}) {
+  /**
+   * One page of the search. Next and previous follow the answer's cursors (the API reads only that page);
+   * first, last, "Ir a página" and a stored page ask for the page number.
+   */
+  async function runSearch(params, page, pageSize, { focusResults = false, cursor = null } = {}) {
     const generation = view.generation;
     const request = ++view.requests;
     const button = byId("boton-buscar");
     const results = byId("resultados-cursos");
     const query = searchQuery(params);
-    query.set("page", String(page));
+    if (cursor) query.set("cursor", cursor);
+    else query.set("page", String(page));
     query.set("page_size", String(pageSize));
     setBusy(button, true);
     results.hidden = false;
@@ -437,6 +479,11 @@
     const message = failure(result);
     if (message === null) return;
     const field = result.status === 400 && result.data && result.data.error ? result.data.error.field : null;
+    if (field === "cursor") {
+      // A position that no longer fits the search: ask for that page by its number instead.
+      runSearch(params, page, pageSize, { focusResults });
+      return;
+    }
     if (field === "page" || field === "page_size") {
       // A page or page size the API refuses (e.g. from a stored search): start again from the first page.
       if (page !== 1 || pageSize !== PAGE_SIZES[0]) runSearch(params, 1, PAGE_SIZES[0], { focusResults });
@@ -487,7 +534,13 @@
     }
     setStatus("resultados-cursos-estado", "");
     byId("tabla-cursos").tBodies[0].replaceChildren(...data.items.map(courseRow));
-    pager("paginas-cursos", (page, pageSize) => runSearch(params, page, pageSize)).update(data);
+    pager("paginas-cursos", (page, pageSize) => {
+      const sameSize = pageSize === data.page_size;
+      let cursor = null;
+      if (sameSize && page === data.page + 1) cursor = data.next_cursor;
+      else if (sameSize && page === data.page - 1) cursor = data.prev_cursor;
+      runSearch(params, page, pageSize, { cursor });
+    }).update(data);
     body.hidden = false;
   }
 
