@@ -50,8 +50,10 @@ def _looked_up(ports: Ports, principal: Principal, search: CourseSearch) -> list
         certificate = ports.certificates.get(principal.institution_rut, number)
         course = ports.courses.get(certificate.course_code) if certificate is not None else None
         return [course] if course is not None else []
-    enrolments = ports.courses.enrolments_of(Rut.parse(search.value, field="value"))
-    return ports.courses.get_many([e.course_code for e in enrolments])
+    who = Rut.parse(search.value, field="value")
+    # Which courses a person took is their personal data: the search is logged (put while it reads).
+    disclose(ports, principal, Disclosure.PERSON_COURSES, subject_rut=who)
+    return ports.courses.get_many([e.course_code for e in ports.courses.enrolments_of(who)])
 
 
 def search_courses(ports: Ports, principal: Principal, params: Mapping[str, str]) -> Page[Course]:

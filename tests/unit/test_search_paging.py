@@ -195,6 +195,9 @@ def test_by_participant_rut_the_courses_that_person_took_that_the_caller_sees(w)
 
     assert codes(page) == ["5600002", "5600001"] and page.total == 2
     assert ("get_many", 3) in w.store.reads
+    w.ports.access_log.flush()
+    logged = w.store.accesses[-1]
+    assert (logged.what.value, logged.subject_rut) == ("person_courses", rut(15303444))
 
 
 def test_by_certificate_number_the_course_of_that_certificate_of_the_callers_institution(w):
