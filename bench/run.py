@@ -611,8 +611,10 @@ def _capacity(results: dict[str, Any]) -> list[str]:
         f"{push_reads:,} reads + {push_writes:,} write units | — |",
         "",
         f"- DynamoDB: about **{(total_requests + push_reads) / 1e6:,.0f} million read/query requests** and "
-        f"**{push_writes / 1e6 + courses * 8 / 1e6:,.1f} million write units** a year "
-        "(issue: 4-item transaction per course). "
+        f"**{push_writes / 1e6 + courses * (32 + 64) / 1e6:,.1f} million write units** a year "
+        "(per course, a transaction's item costs 2 units: the issue, 4 items and the 12 search tallies its "
+        "state move changes; the registry's creation of the course, the course, its audit entry and 30 "
+        "tallies). "
         "On demand, at USD 0.25 per million read request units and USD 1.25 per million write request units "
         "(list price when written; a request of up to 4 KB read / 1 KB written is one unit, the session Query "
         "of a large course reads about 50 units), that is tens of dollars a year, not hundreds.",
