@@ -217,3 +217,16 @@ def test_totals_stay_exact_after_an_issue_an_annulment_decision_and_a_registry_c
     assert _counts_agree(Listing(ListKind.COMPANY, OWN.rut, Program.IMPULSA_PERSONAS, rut(96500500).compact())) == 1
     assert _counts_agree(Listing(ListKind.COMPANY, OWN.rut, Program.IMPULSA_PERSONAS, MADE[0].company.rut.compact()))
     assert _counts_agree(pending) == before[0] - 1
+
+
+def test_a_state_move_changes_only_the_state_lists_tallies_and_a_new_course_counts_once_in_each():
+    from chalicelib.storage.courses import tally_deltas
+
+    pending = MADE[1]
+    moved = tally_deltas(pending, replace(pending, certificate_state=CertificateState.ISSUED))
+    created = tally_deltas(None, pending)
+
+    assert len(moved) == 12 and all(key.startswith("state#") for key, _bucket in moved)
+    assert sorted(set(moved.values())) == [-1, 1] and sum(moved.values()) == 0
+    assert len(created) == 30 and set(created.values()) == {1}
+    assert tally_deltas(pending, pending) == {}
