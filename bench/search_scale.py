@@ -58,7 +58,10 @@ def count_reads() -> Iterator[list[dict[str, Any]]]:
                     calls.append({"operation": operation, "table": table, "items": len(items)})
             else:
                 items = result.get("ScannedCount", 1 if result.get("Item") else 0)
-                calls.append({"operation": operation, "table": params.get("TableName", "?"), "items": items})
+                call = {"operation": operation, "table": params.get("TableName", "?"), "items": items}
+                if operation == "Query":
+                    call["params"] = dict(params)
+                calls.append(call)
         return result
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
@@ -154,7 +157,7 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _measure(client: Any, token: str, query: str, samples: int) -> dict[str, Any]:
+def _measure(client: Any, token: str, query: str, samples: int, bare: Any) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def ask(cursor: str | None = None) -> Any:
@@ -177,11 +180,18 @@ def _measure(client: Any, token: str, query: str, samples: int) -> dict[str, Any
             "tally_items_read": sum(c["items"] for c in search if c["table"].endswith("course_tallies")),
             "session_check_requests": len(other),
             "calls": [f"{c['operation']} {c['table'].rsplit('-', 1)[-1]} ({c['items']})" for c in calls],
+            "query": next(c["params"] for c in search if c["operation"] == "Query"),
         }
 
     def timed(cursor: str | None) -> float:
         started = time.perf_counter()
         ask(cursor)
+        return (time.perf_counter() - started) * 1000
+
+    def floor(params: dict[str, Any]) -> float:
+        """The same Query, bare boto3 against the same moto: what the storage alone takes."""
+        started = time.perf_counter()
+        bare.query(**params)
         return (time.perf_counter() - started) * 1000
 
     first = ask()
@@ -191,17 +201,23 @@ def _measure(client: Any, token: str, query: str, samples: int) -> dict[str, Any
         cursor = body["next_cursor"]
     far_cursor = cursor  # the cursor page 499 gave: it opens page 500
     rows = {"page_1": one(None), f"page_{FAR_PAGE}": one(far_cursor)}
+    near_query = rows["page_1"].pop("query")
+    far_query = rows[f"page_{FAR_PAGE}"].pop("query")
     for _warm in range(2):
         timed(None)
         timed(far_cursor)
-    # Interleaved, so that the machine's other work falls on both alike.
-    near, far = [], []
+    # Interleaved, so that the machine's other work falls on all four alike.
+    near, far, near_floor, far_floor = [], [], [], []
     for _ in range(samples):
         near.append(timed(None))
         far.append(timed(far_cursor))
-    rows["page_1"]["p50_ms"] = round(_percentile(near, 0.5), 1)
-    rows[f"page_{FAR_PAGE}"]["p50_ms"] = round(_percentile(far, 0.5), 1)
+        near_floor.append(floor(near_query))
+        far_floor.append(floor(far_query))
+    for name, times, floors in (("page_1", near, near_floor), (f"page_{FAR_PAGE}", far, far_floor)):
+        rows[name]["p50_ms"] = round(_percentile(times, 0.5), 1)
+        rows[name]["bare_query_p50_ms"] = round(_percentile(floors, 0.5), 1)
     rows["p50_ratio_far_to_first"] = round(_percentile(far, 0.5) / _percentile(near, 0.5), 2)
+    rows["bare_query_ratio_far_to_first"] = round(_percentile(far_floor, 0.5) / _percentile(near_floor, 0.5), 2)
     return rows
 
 
@@ -225,6 +241,9 @@ def measure_search_scale(count: int, samples: int) -> dict[str, Any]:
         def compact(body: str) -> str:
             return Rut(int(body), compute_check_digit(int(body))).compact()
 
+        import boto3
+
+        bare = boto3.client("dynamodb", endpoint_url=endpoint)
         with Client(app) as client:
             json_headers = {"Content-Type": "application/json"}
             credentials = json.dumps({"rut": compact(ADMIN_RUT), "password": "demo1234"})
@@ -243,7 +262,7 @@ def measure_search_scale(count: int, samples: int) -> dict[str, Any]:
             results: dict[str, Any] = {"seeded": seeded, "page_size": PAGE_SIZE}
             for name, query in searches.items():
                 print(f"bench: search_scale {name}", file=sys.stderr, flush=True)
-                results[name] = _measure(client, token, query, samples)
+                results[name] = _measure(client, token, query, samples, bare)
             assert results["by_state"]["page_1"]["total"] == seeded["pending"]
             assert results["by_start_date"]["page_1"]["total"] == count
         return results
@@ -262,20 +281,28 @@ def report_lines(results: dict[str, Any]) -> list[str]:
         "request also reads its session (`login_sessions` GetItem; the grants are cached a minute), counted "
         "apart. Items read: a Query's ScannedCount, what a BatchGetItem returned.",
         "",
-        "| search | page | search requests | course items read | tally items read | session check | p50 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| search | page | search requests | course items read | tally items read | session check | p50 ms "
+        "| its Query alone, p50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in ("by_state", "by_start_date"):
         for page in ("page_1", f"page_{FAR_PAGE}"):
             row = results[name][page]
             lines.append(
                 f"| {name.replace('_', ' ')} | {row['page']} | {row['search_requests']} | {row['course_items_read']}"
-                f" | {row['tally_items_read']} | {row['session_check_requests']} | {row['p50_ms']} |"
+                f" | {row['tally_items_read']} | {row['session_check_requests']} | {row['p50_ms']}"
+                f" | {row['bare_query_p50_ms']} |"
             )
     lines += [
         "",
         f"Page {FAR_PAGE} ÷ page 1, p50: by state **{results['by_state']['p50_ratio_far_to_first']}**, by start "
-        f"date **{results['by_start_date']['p50_ratio_far_to_first']}** (target ≤ 1.2). Target per page: at most "
+        f"date **{results['by_start_date']['p50_ratio_far_to_first']}** (target ≤ 1.2). The same ratio for "
+        "the page's Query alone (the exact request the repository sends, bare boto3 against the same moto): by "
+        f"state {results['by_state']['bare_query_ratio_far_to_first']}, by start date "
+        f"{results['by_start_date']['bare_query_ratio_far_to_first']}. Moto sorts the whole partition and then "
+        "walks it from its start, comparing each key with the condition, so a page 5,000 items in costs it "
+        "more than the first; DynamoDB seeks the key in its index, and reads the same 10 items for either "
+        "page. Where the ratio is above 1.2, it is the storage's, not the request's. Target per page: at most "
         f"{2 * size} course items in at most 2 search requests. A search by start date also reads its range's "
         "tallies (whole years and months, then days: at most about 80 small items whatever the range) in the "
         "same BatchGetItem that gives the total.",
