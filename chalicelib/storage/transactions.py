@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -60,6 +60,25 @@ _ISSUE_COURSE_POSITION = 3
 
 def _in_states(states: frozenset[CertificateState]) -> Any:
     return CourseModel.certificate_state.is_in(*sorted(state.value for state in states))
+
+
+_CONFLICT_ATTEMPTS = 5
+
+
+def _resent_on_conflict(write: Callable[[], None]) -> None:
+    """Runs a transaction that moves search tallies. Every course write of an institution touches some of
+    the same tally items, and DynamoDB cancels a transaction that meets another on one of its items at
+    the same moment (`TransactionConflict`, nothing written): it is sent again, a few times, spread out.
+    A cancellation for any other reason is the caller's to read."""
+    for attempt in range(1, _CONFLICT_ATTEMPTS + 1):
+        try:
+            write()
+            return
+        except TransactWriteError as error:
+            codes = cancellation_codes(error)
+            if attempt == _CONFLICT_ATTEMPTS or "TransactionConflict" not in codes or "ConditionalCheckFailed" in codes:
+                raise
+            time.sleep(random.uniform(0.005, 0.05) * attempt)
 
 
 def _count_courses(transaction: TransactWrite, before: Course | None, after: Course | None) -> None:
@@ -126,11 +145,15 @@ class TransactionWriter:
         """The request with its pending notification, the course to Pendiente de Validación, the audit entry."""
         item = annulment_item(request)
         item.outbox_status = OUTBOX_STATUS[REQUESTED]
-        try:
+
+        def write() -> None:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(item, condition=AnnulmentModel.request_id.does_not_exist())
                 _move_course(transaction, move)
                 transaction.save(audit_item(audit))
+
+        try:
+            _resent_on_conflict(write)
         except TransactWriteError as error:
             if condition_failed(error):
                 raise StateConflictError(
@@ -144,14 +167,16 @@ class TransactionWriter:
         """Only while the request is pending: the request decided with its pending outcome notification,
         the course moved and, when `annul_certificate`, the certificate annulled (only while valid)."""
         assert decided.decided_at is not None and decided.decided_by_rut is not None
-        try:
+        decided_at, decided_by = decided.decided_at, decided.decided_by_rut
+
+        def write() -> None:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
                     AnnulmentModel(decided.request_id),
                     actions=[
                         AnnulmentModel.status.set(decided.status.value),
-                        AnnulmentModel.decided_at.set(iso(decided.decided_at)),
-                        AnnulmentModel.decided_by_rut.set(decided.decided_by_rut.compact()),
+                        AnnulmentModel.decided_at.set(iso(decided_at)),
+                        AnnulmentModel.decided_by_rut.set(decided_by.compact()),
                         AnnulmentModel.decided_by_name.set(decided.decided_by_name or ""),
                         AnnulmentModel.decision_comment.set(decided.decision_comment or ""),
                         AnnulmentModel.pending_region.remove(),
@@ -165,14 +190,15 @@ class TransactionWriter:
                         CertificateModel(decided.institution_rut.compact(), str(decided.certificate_number)),
                         actions=[
                             CertificateModel.status.set(CertificateStatus.ANNULLED.value),
-                            CertificateModel.annulled_at.set(iso(decided.decided_at)),
-                            CertificateModel.annulled_region_day.set(
-                                region_day(decided.region_code, decided.decided_at)
-                            ),
+                            CertificateModel.annulled_at.set(iso(decided_at)),
+                            CertificateModel.annulled_region_day.set(region_day(decided.region_code, decided_at)),
                         ],
                         condition=CertificateModel.status == CertificateStatus.VALID.value,
                     )
                 transaction.save(audit_item(audit))
+
+        try:
+            _resent_on_conflict(write)
         except TransactWriteError as error:
             if condition_failed(error):
                 raise StateConflictError(ALREADY_DECIDED) from None
@@ -213,11 +239,15 @@ class TransactionWriter:
         else:
             item = course_item(replace(course, version=previous.version + 1))
             condition = CourseModel.version == previous.version
-        try:
+
+        def write() -> None:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(item, condition=condition)
                 transaction.save(audit_item(audit))
                 _count_courses(transaction, previous, course)
+
+        try:
+            _resent_on_conflict(write)
         except TransactWriteError as error:
             if condition_failed(error):
                 raise CourseChangedError(f"El curso {course.course_code} cambió mientras se guardaba.") from None
@@ -261,13 +291,14 @@ class TransactionWriter:
         for an annulled one its approved annulment, and the audit entry. NumberTakenError when the number
         exists, CourseChangedError when the course was created meanwhile."""
         assert certificate.course is not None, "the certificate carries its course"
-        try:
+        frozen_course = certificate.course
+
+        def write() -> None:
             # A retry of the same request (botocore retries a timeout) is not applied twice.
             token = uuid.uuid4().hex
             with TransactWrite(connection=transaction_connection(), client_request_token=token) as transaction:
                 transaction.save(
-                    certificate_item(certificate, certificate.course),
-                    condition=CertificateModel.number.does_not_exist(),
+                    certificate_item(certificate, frozen_course), condition=CertificateModel.number.does_not_exist()
                 )
                 if new_course is not None:
                     transaction.save(
@@ -278,6 +309,9 @@ class TransactionWriter:
                 transaction.save(audit_item(audit))
                 if new_course is not None:
                     _count_courses(transaction, None, new_course)
+
+        try:
+            _resent_on_conflict(write)
         except TransactWriteError as error:
             # Puts go in the order they were added: the certificate first, then the course.
             codes = cancellation_codes(error)
