@@ -23,6 +23,7 @@ from tests.builders import (
 from tests.integration.api import get, post
 
 VALPARAISO_OFFICER_RUT = rut(15151515)
+APPROVED, REJECTED, PENDING = AnnulmentStatus.APPROVED, AnnulmentStatus.REJECTED, AnnulmentStatus.PENDING
 NOW = datetime.now(UTC)
 DAY = 24 * 3600
 # Every seeded request is decided three days after it was made (builders.annulment_request).
@@ -53,14 +54,15 @@ def _requested(code: str, *, institution=OTEC, region="13", sequence: int, decid
 def world(seed):
     seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, "13"))
     seed.account(VALPARAISO_OFFICER_RUT, "JORGE ANDRÉS VALDIVIA PEÑA", grant(Profile.SENCE_OFFICER, SENCE, "05"))
-    A, R, P = AnnulmentStatus.APPROVED, AnnulmentStatus.REJECTED, AnnulmentStatus.PENDING
     rows = [
-        _requested(APPROVED_10_DAYS_AGO, sequence=1, decided_ago=timedelta(days=10), status=A),
-        _requested(REJECTED_20_DAYS_AGO, institution=OTHER_OTEC, sequence=1, decided_ago=timedelta(days=20), status=R),
-        _requested(DECIDED_100_DAYS_AGO, sequence=2, decided_ago=timedelta(days=100), status=A),
-        _requested(PENDING_FOR_3_DAYS, sequence=3, decided_ago=None, status=P),
-        _requested(VALPARAISO_DECIDED, region="05", sequence=4, decided_ago=timedelta(days=5), status=A),
-        _requested(VALPARAISO_PENDING, region="05", sequence=5, decided_ago=None, status=P),
+        _requested(APPROVED_10_DAYS_AGO, sequence=1, decided_ago=timedelta(days=10), status=APPROVED),
+        _requested(
+            REJECTED_20_DAYS_AGO, institution=OTHER_OTEC, sequence=1, decided_ago=timedelta(days=20), status=REJECTED
+        ),
+        _requested(DECIDED_100_DAYS_AGO, sequence=2, decided_ago=timedelta(days=100), status=APPROVED),
+        _requested(PENDING_FOR_3_DAYS, sequence=3, decided_ago=None, status=PENDING),
+        _requested(VALPARAISO_DECIDED, region="05", sequence=4, decided_ago=timedelta(days=5), status=APPROVED),
+        _requested(VALPARAISO_PENDING, region="05", sequence=5, decided_ago=None, status=PENDING),
     ]
     for of, people, sequence, decided_ago, status in rows:
         seed.course(of, people)
