@@ -739,6 +739,31 @@
   }
 
   /**
+   * A document behind GET path shown in a new tab (e.g. a certificate's PDF with ?inline=true). The tab is
+   * opened at the click, before the answer, so that no pop-up blocker stops it; it is closed again when
+   * the answer is not a link, whose reason goes to the status line.
+   */
+  async function openInNewTab(path, button, statusId) {
+    if (button.disabled) return;
+    const tab = window.open("", "_blank");
+    if (tab) tab.opener = null;
+    setBusyDisabled(button, true);
+    setStatus(statusId, MESSAGES.preparing);
+    const result = await api("GET", path);
+    setBusyDisabled(button, false);
+    const link = result.status === 200 && result.data && result.data.url;
+    if (link && /^https?:\/\//.test(link)) {
+      setStatus(statusId, `Se abrió «${result.data.filename}» en una pestaña nueva.`);
+      if (tab) tab.location.replace(link);
+      else window.location.assign(link); // no new tab allowed: show it here
+      return;
+    }
+    if (tab) tab.close();
+    const message = failure(result);
+    if (message) setStatus(statusId, message, "error");
+  }
+
+  /**
    * The error summary of a form (the shell's GOV.UK pattern) for a message that is not about a field, with
    * a way out when there is one: link {href, text}. focus=false leaves the focus to the caller.
    */
@@ -1349,6 +1374,7 @@
     load,
     followDownload,
     download,
+    openInNewTab,
   });
 
   // Deferred scripts all run before DOMContentLoaded: the features' `gca:inicio` listeners are in place by then.
