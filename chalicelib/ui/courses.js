@@ -869,18 +869,23 @@
     const minimum = found.data.minimum_percent;
     byId("tabla-participantes").tBodies[0].replaceChildren(...found.rows.map((p) => participantRow(code, p, minimum)));
     setStatus("imprimir-curso-estado", "");
+    document.body.classList.add("print-whole"); // the pager's "Mostrando registros" no longer applies
     window.print();
+    document.body.classList.remove("print-whole");
     const paging = view.participantsPaging[code] || { page: 1, pageSize: PAGE_SIZES[0] };
     loadParticipants(code, paging.page, paging.pageSize);
   }
 
   function printAllSessions() {
     const sessions = view.sessions;
-    if (sessions) byId("tabla-sesiones").tBodies[0].replaceChildren(...sessions.items.map(sessionRow));
+    if (!sessions) return;
+    byId("tabla-sesiones").tBodies[0].replaceChildren(...sessions.items.map(sessionRow));
+    document.body.classList.add("print-whole");
   }
 
   function restoreSessionsPage() {
     const sessions = view.sessions;
+    document.body.classList.remove("print-whole");
     if (sessions && !byId("vista-participante").hidden) renderSessionsPage(sessions.page, sessions.pageSize);
   }
 
