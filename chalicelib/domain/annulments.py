@@ -25,7 +25,7 @@ from .certificates import (
 )
 from .courses import Course
 from .errors import AuthenticationError, InvalidInputError, NotFoundError, PermissionDeniedError, StateConflictError
-from .rut import Rut
+from .rut import RUT_PATTERN, Rut
 from .text import clean, literal, padded, text_pattern, trim
 
 MIN_REASON = 10
@@ -252,7 +252,9 @@ OUTCOME_WORDS = {
     "aprobada": AnnulmentStatus.APPROVED,
     "rechazada": AnnulmentStatus.REJECTED,
 }
-OUTCOME_PATTERN = padded("|".join(literal(word, any_case=True) for word in OUTCOME_WORDS))
+# Blank (spaces only) is no filter.
+OUTCOME_PATTERN = padded("|".join([*(literal(word, any_case=True) for word in OUTCOME_WORDS), ""]))
+INSTITUTION_FILTER_PATTERN = f"{padded('')}|{RUT_PATTERN}"
 
 
 def parse_outcome(raw: object) -> AnnulmentStatus | None:

@@ -22,6 +22,7 @@ from ..domain.access import PROFILE_PATTERN, Profile
 from ..domain.annulments import (
     COMMENT_PATTERN,
     DECISION_PATTERN,
+    INSTITUTION_FILTER_PATTERN,
     OUTCOME_PATTERN,
     REASON_PATTERN,
     REQUEST_ID_PATTERN,
@@ -621,9 +622,14 @@ class Inbox(Struct):
 class DecidedQuery(Struct):
     outcome: Annotated[
         str | None,
-        _doc("Resultado: approved / aprobada o rejected / rechazada; vacío: ambos", pattern=f"^$|{OUTCOME_PATTERN}"),
+        _doc("Resultado: approved / aprobada o rejected / rechazada; vacío: ambos", pattern=OUTCOME_PATTERN),
     ] = None
-    otec: Annotated[str | None, _doc("RUT de la OTEC; vacío: todas", pattern=f"^$|{RUT_PATTERN}")] = None
+    otec: Annotated[
+        str | None,
+        _doc(
+            "RUT de la OTEC, con o sin puntos y guion; vacío: todas", pattern=INSTITUTION_FILTER_PATTERN, format="rut"
+        ),
+    ] = None
 
 
 class DecidedInbox(Struct, kw_only=True):

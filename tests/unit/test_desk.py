@@ -1,11 +1,13 @@
 """The officer's desk: its header figures and the decided list, as pure rules."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.domain.annulments import (
     DESK_WINDOW,
+    INSTITUTION_FILTER_PATTERN,
     desk_figures,
     newest_decided_first,
     parse_institution,
@@ -156,3 +158,10 @@ def test_the_otec_filter_takes_a_rut_with_or_without_dots():
     with pytest.raises(InvalidInputError) as caught:
         parse_institution("75.998.240-2")
     assert caught.value.field == "otec"
+
+
+def test_the_published_otec_pattern_takes_what_the_parser_takes_as_no_filter():
+    for blank in ("", "  ", "\t"):
+        assert parse_institution(blank) is None
+        assert re.fullmatch(INSTITUTION_FILTER_PATTERN, blank)
+    assert re.fullmatch(INSTITUTION_FILTER_PATTERN, "75.998.240-1")
