@@ -138,6 +138,8 @@
       steps: [
         "Para revisar la asistencia total hacer clic sobre el botón «Descargar Asistencia Total».",
         "Si desea revisar el detalle de asistencia por un participante, hacer clic sobre «Ver».",
+        "«Ver» junto al estado del certificado lo abre en PDF en una pestaña nueva; «Descargar» lo guarda.",
+        "«Imprimir» imprime los datos del curso y todos sus participantes.",
       ],
       note: "En Impulsa Personas se marcan los participantes con menos de 75 % de asistencia.",
     },
@@ -178,9 +180,10 @@
       steps: [
         "Revise las solicitudes de anulación de certificados de los cursos de su región.",
         "Presione «Revisar» para ver los datos del certificado y resolver la solicitud.",
+        "En «Solicitudes resueltas» vea lo resuelto en los últimos 90 días; filtre por resultado y por OTEC.",
         "En «Exportaciones nocturnas», presione «Descargar» para bajar el Excel de los certificados emitidos y anulados en un día.",
       ],
-      note: "",
+      note: "Arriba: cuántas solicitudes esperan, desde cuándo espera la más antigua y la mediana del tiempo en resolver de los últimos 90 días.",
     },
     dataSubjects: {
       screen: "Solicitudes de titulares de datos.",
