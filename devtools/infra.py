@@ -142,7 +142,8 @@ FUNCTIONS: dict[str, Function] = {
             "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
             # Courses move state inside the issue, annulment, decision and LCE transactions; the course
             # registry feed puts them whole.
-            "courses": ("GetItem", "PutItem", "UpdateItem"),
+            # BatchGetItem: the regional inbox reads its requests' courses together.
+            "courses": ("GetItem", "BatchGetItem", "PutItem", "UpdateItem"),
             "courses/index/institution_program_index": QUERY,
             "courses/index/sence_code_index": QUERY,
             "courses/index/state_index": QUERY,
@@ -156,6 +157,7 @@ FUNCTIONS: dict[str, Function] = {
             "annulments": ("GetItem", "PutItem", "UpdateItem"),  # request; decision; published
             "annulments/index/course_index": QUERY,
             "annulments/index/pending_region_index": QUERY,
+            "annulments/index/decided_region_index": QUERY,  # the officer's desk: decided in 90 days
             "audit": ("PutItem",),
             # Who saw whose personal data: appended by every disclosure; the API alone reads it back, for
             # the data subject's report (Query). No function may update or delete an entry.

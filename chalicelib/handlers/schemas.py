@@ -19,7 +19,14 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ..domain.access import PROFILE_PATTERN, Profile
-from ..domain.annulments import COMMENT_PATTERN, DECISION_PATTERN, REASON_PATTERN, REQUEST_ID_PATTERN
+from ..domain.annulments import (
+    COMMENT_PATTERN,
+    DECISION_PATTERN,
+    INSTITUTION_FILTER_PATTERN,
+    OUTCOME_PATTERN,
+    REASON_PATTERN,
+    REQUEST_ID_PATTERN,
+)
 from ..domain.attendance import IncidentKind
 from ..domain.auth import MAX_PASSWORD_LENGTH
 from ..domain.certificates import NUMBER, AnnulmentStatus, CertificateState, CertificateStatus
@@ -595,9 +602,41 @@ class InboxItemView(AnnulmentSummary, kw_only=True):
     region_code: str
 
 
+class DeskFiguresView(Struct, kw_only=True):
+    pending: Annotated[int, _doc("Solicitudes pendientes")]
+    oldest_pending_at: Annotated[datetime | None, _doc("Fecha de la solicitud pendiente más antigua")]
+    oldest_pending_seconds: Annotated[int | None, _doc("Antigüedad de la solicitud pendiente más antigua, en segundos")]
+    window_days: Annotated[int, _doc("Días hacia atrás de las resoluciones consideradas (90)")]
+    decided: Annotated[int, _doc("Solicitudes resueltas en esos días")]
+    median_decision_seconds: Annotated[
+        int | None, _doc("Mediana del tiempo entre la solicitud y su resolución, en segundos; vacía sin resoluciones")
+    ]
+
+
 class Inbox(Struct):
     items: list[InboxItemView]
     total: int
+    figures: DeskFiguresView
+
+
+class DecidedQuery(Struct):
+    outcome: Annotated[
+        str | None,
+        _doc("Resultado: approved / aprobada o rejected / rechazada; vacío: ambos", pattern=OUTCOME_PATTERN),
+    ] = None
+    otec: Annotated[
+        str | None,
+        _doc(
+            "RUT de la OTEC, con o sin puntos y guion; vacío: todas", pattern=INSTITUTION_FILTER_PATTERN, format="rut"
+        ),
+    ] = None
+
+
+class DecidedInbox(Struct, kw_only=True):
+    items: Annotated[list[InboxItemView], _doc("Resueltas en los últimos 90 días, la más reciente primero")]
+    total: int
+    window_days: int
+    institutions: Annotated[list[PartyView], _doc("Las OTEC de las resoluciones de esos días (para filtrar)")]
 
 
 class RequestCertificate(CertificateSummary, kw_only=True):

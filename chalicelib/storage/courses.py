@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -100,6 +101,14 @@ class CourseRepository:
             return course_from_item(CourseModel.get(course_code))
         except DoesNotExist:
             return None
+
+    def get_many(self, course_codes: Iterable[str]) -> dict[str, Course]:
+        """The courses of `course_codes` that exist, by code: BatchGetItem, 100 keys a request, the keys
+        DynamoDB leaves unprocessed asked again (PynamoDB's `batch_get` does both)."""
+        codes = set(course_codes)
+        if not codes:
+            return {}
+        return {item.course_code: course_from_item(item) for item in CourseModel.batch_get(codes)}
 
     def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
         key = f"{institution.compact()}#{sence_code}"

@@ -335,6 +335,17 @@ class PendingRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     requested_at = UnicodeAttribute(range_key=True)
 
 
+class DecidedRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """A regional office's decisions by decision time (sparse: only requests an officer decided)."""
+
+    class Meta:
+        index_name = "decided_region_index"
+        projection = AllProjection()
+
+    decided_region = UnicodeAttribute(hash_key=True)
+    decided_at = UnicodeAttribute(range_key=True)
+
+
 class OutboxIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     """Notifications decided but not yet handed to the queue (sparse): what the relay re-sends."""
 
@@ -363,11 +374,14 @@ class AnnulmentModel(Model):
     decided_by_rut = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
     decision_comment = UnicodeAttribute(null=True)
+    # The region of a request an officer decided, set by the decision: the officer's desk.
+    decided_region = UnicodeAttribute(null=True)
     # The event this request still owes the queue (REQUESTED or DECIDED), written in the same
     # transaction as the state it announces and removed once the queue has it.
     outbox_status = UnicodeAttribute(null=True)
     course_index = AnnulmentCourseIndex()
     pending_region_index = PendingRegionIndex()
+    decided_region_index = DecidedRegionIndex()
     outbox_index = OutboxIndex()
 
 

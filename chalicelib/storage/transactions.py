@@ -143,6 +143,7 @@ class TransactionWriter:
                         AnnulmentModel.decided_by_name.set(decided.decided_by_name or ""),
                         AnnulmentModel.decision_comment.set(decided.decision_comment or ""),
                         AnnulmentModel.pending_region.remove(),
+                        AnnulmentModel.decided_region.set(decided.region_code),
                         AnnulmentModel.outbox_status.set(OUTBOX_STATUS[DECIDED]),
                     ],
                     condition=AnnulmentModel.status == AnnulmentStatus.PENDING.value,

@@ -138,6 +138,8 @@
       steps: [
         "Para revisar la asistencia total hacer clic sobre el botón «Descargar Asistencia Total».",
         "Si desea revisar el detalle de asistencia por un participante, hacer clic sobre «Ver».",
+        "«Ver» junto al estado del certificado lo abre en PDF en una pestaña nueva; «Descargar» lo guarda.",
+        "«Imprimir» imprime los datos del curso y todos sus participantes.",
       ],
       note: "En Impulsa Personas se marcan los participantes con menos de 75 % de asistencia.",
     },
@@ -178,9 +180,10 @@
       steps: [
         "Revise las solicitudes de anulación de certificados de los cursos de su región.",
         "Presione «Revisar» para ver los datos del certificado y resolver la solicitud.",
+        "En «Solicitudes resueltas» vea lo resuelto en los últimos 90 días; filtre por resultado y por OTEC.",
         "En «Exportaciones nocturnas», presione «Descargar» para bajar el Excel de los certificados emitidos y anulados en un día.",
       ],
-      note: "",
+      note: "Arriba: cuántas solicitudes esperan, desde cuándo espera la más antigua y la mediana del tiempo en resolver de los últimos 90 días.",
     },
     dataSubjects: {
       screen: "Solicitudes de titulares de datos.",
@@ -734,6 +737,31 @@
     const result = await api("GET", path);
     busy(button, false);
     if (followDownload(result, statusId)) return;
+    const message = failure(result);
+    if (message) setStatus(statusId, message, "error");
+  }
+
+  /**
+   * A document behind GET path shown in a new tab (e.g. a certificate's PDF with ?inline=true). The tab is
+   * opened at the click, before the answer, so that no pop-up blocker stops it; it is closed again when
+   * the answer is not a link, whose reason goes to the status line.
+   */
+  async function openInNewTab(path, button, statusId) {
+    if (button.disabled) return;
+    const tab = window.open("", "_blank");
+    if (tab) tab.opener = null;
+    setBusyDisabled(button, true);
+    setStatus(statusId, MESSAGES.preparing);
+    const result = await api("GET", path);
+    setBusyDisabled(button, false);
+    const link = result.status === 200 && result.data && result.data.url;
+    if (link && /^https?:\/\//.test(link)) {
+      setStatus(statusId, `Se abrió «${result.data.filename}» en una pestaña nueva.`);
+      if (tab) tab.location.replace(link);
+      else window.location.assign(link); // no new tab allowed: show it here
+      return;
+    }
+    if (tab) tab.close();
     const message = failure(result);
     if (message) setStatus(statusId, message, "error");
   }
@@ -1349,6 +1377,7 @@
     load,
     followDownload,
     download,
+    openInNewTab,
   });
 
   // Deferred scripts all run before DOMContentLoaded: the features' `gca:inicio` listeners are in place by then.

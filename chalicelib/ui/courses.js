@@ -114,6 +114,8 @@
     failure,
     load,
     download,
+    openInNewTab,
+    setBusyDisabled,
     showErrors,
     clearErrors,
     isTrainingBody,
@@ -517,15 +519,20 @@
           ? `anulado el ${day(certificate.annulled_at)}`
           : `vigente, emitido el ${day(certificate.issued_at)}`;
       line.textContent = `Certificado N° ${certificate.number} (${status})`;
-      // "Ver": the certificate in PDF (an annulled one comes stamped CERTIFICADO ANULADO).
+      // "Ver": the certificate in PDF in a new tab (an annulled one comes stamped CERTIFICADO ANULADO);
+      // "Descargar": the same file saved.
+      const path = `/api/certificates/${encodeURIComponent(certificate.number)}/pdf`;
       const view = element("button", "link-button", "Ver");
       view.type = "button";
-      view.append(hiddenText(` certificado N° ${certificate.number} en PDF`));
-      view.addEventListener("click", () => {
-        const path = `/api/certificates/${encodeURIComponent(certificate.number)}/pdf`;
-        download(path, view, "certificado-pdf-estado");
-      });
-      wrapper.append(line, view);
+      view.append(hiddenText(` certificado N° ${certificate.number} en PDF`), hiddenText(" (se abre en una pestaña nueva)"));
+      view.addEventListener("click", () => openInNewTab(`${path}?inline=true`, view, "certificado-pdf-estado"));
+      const save = element("button", "link-button", "Descargar");
+      save.type = "button";
+      save.append(hiddenText(` certificado N° ${certificate.number} en PDF`));
+      save.addEventListener("click", () => download(path, save, "certificado-pdf-estado"));
+      const actions = element("span", "certificate-state__actions");
+      actions.append(view, save);
+      wrapper.append(line, actions);
       if (certificate.imported) {
         // Issued by the system GCA replaced and migrated: marked, with where it came from.
         const origin = element("span", "certificate-state__origin");
@@ -690,6 +697,7 @@
     const current = detail.data.current_certificate;
     view.importedCertificate = current && current.imported ? code : null;
     renderCourseFacts(detail.data);
+    setFolded(false);
     renderCertificateActions(detail.data);
     renderAnnulments(detail.data.annulments);
     byId("curso-cuerpo").hidden = false;
@@ -817,7 +825,82 @@
     // Any other screen (issue, annulment request) belongs to certificates.js.
   }
 
+  // ------------------------------------------------------------------ Cerrar, the fold, printing
+
+  /** "Cerrar" under the course list: the list goes away (and stays away on "Volver"); the form keeps its values. */
+  function closeResults() {
+    view.search = null;
+    writeStored(null);
+    byId("resultados-cursos").hidden = true;
+    byId("busqueda-programa").focus();
+  }
+
+  /** "▼ Datos del Curso SENCE" folds and unfolds the course's data. */
+  function setFolded(folded) {
+    const toggle = byId("plegar-datos-curso");
+    toggle.setAttribute("aria-expanded", String(!folded));
+    byId("datos-curso-plegable").hidden = folded;
+  }
+
+  /** Every participant of the course, page after page (largest page), or null when a page fails. */
+  async function allParticipants(code) {
+    const size = PAGE_SIZES[PAGE_SIZES.length - 1];
+    const rows = [];
+    for (let page = 1; ; page += 1) {
+      const result = await api("GET", participantsPath(code, page, size));
+      if (result.status !== 200 || !result.data) return { failed: result };
+      rows.push(...result.data.items);
+      if (!result.data.items.length || rows.length >= result.data.total) return { rows, data: result.data };
+    }
+  }
+
+  /** "Imprimir": the whole table on paper (not only the page on screen), then the page as it was. */
+  async function printCourse(button) {
+    const code = view.courseCode;
+    if (!code || button.disabled) return;
+    setBusyDisabled(button, true);
+    const found = await allParticipants(code);
+    setBusyDisabled(button, false);
+    if (found.failed) {
+      const message = failure(found.failed);
+      if (message) setStatus("imprimir-curso-estado", message, "error");
+      return;
+    }
+    const minimum = found.data.minimum_percent;
+    byId("tabla-participantes").tBodies[0].replaceChildren(...found.rows.map((p) => participantRow(code, p, minimum)));
+    setStatus("imprimir-curso-estado", "");
+    document.body.classList.add("print-whole"); // the pager's "Mostrando registros" no longer applies
+    window.print();
+    document.body.classList.remove("print-whole");
+    const paging = view.participantsPaging[code] || { page: 1, pageSize: PAGE_SIZES[0] };
+    loadParticipants(code, paging.page, paging.pageSize);
+  }
+
+  function printAllSessions() {
+    const sessions = view.sessions;
+    if (!sessions) return;
+    byId("tabla-sesiones").tBodies[0].replaceChildren(...sessions.items.map(sessionRow));
+    document.body.classList.add("print-whole");
+  }
+
+  function restoreSessionsPage() {
+    const sessions = view.sessions;
+    document.body.classList.remove("print-whole");
+    if (sessions && !byId("vista-participante").hidden) renderSessionsPage(sessions.page, sessions.pageSize);
+  }
+
   function start() {
+    byId("boton-cerrar-cursos").addEventListener("click", closeResults);
+    byId("plegar-datos-curso").addEventListener("click", (event) => {
+      setFolded(event.currentTarget.getAttribute("aria-expanded") === "true");
+    });
+    byId("boton-imprimir-curso").addEventListener("click", (event) => printCourse(event.currentTarget));
+    byId("boton-imprimir-sesiones").addEventListener("click", () => window.print());
+    // A participant's sessions are all in the page: printed whole, whichever way printing starts.
+    window.addEventListener("beforeprint", () => {
+      if (view.sessions && !byId("vista-participante").hidden) printAllSessions();
+    });
+    window.addEventListener("afterprint", restoreSessionsPage);
     byId("busqueda-criterio").addEventListener("change", criterionFields);
     byId("form-busqueda").addEventListener("submit", submitSearch);
     byId("boton-limpiar").addEventListener("click", clearSearch);
@@ -844,6 +927,9 @@
     });
     criterionFields();
   }
+
+  // The manual's pager, for the other screens' tables (the annulment screen's participants).
+  window.GCAPager = Object.freeze({ pager, sizes: PAGE_SIZES });
 
   // Listen before the shell's first render; wire the form once the document is parsed.
   document.addEventListener("gca:inicio", onHome);

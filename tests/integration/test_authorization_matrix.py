@@ -93,6 +93,7 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/api/certificates/{number}/pdf", READ_COURSE),
     ("POST", "/api/certificates/{number}/annulment", CHANGE_COURSE),
     ("GET", "/api/annulments", OFFICER_ONLY),
+    ("GET", "/api/annulments/decided", OFFICER_ONLY),
     ("GET", "/api/annulments/{request_id}", OFFICER_OF_REGION),
     ("POST", "/api/annulments/{request_id}/decision", OFFICER_OF_REGION),
     ("GET", "/api/exports", OFFICER_ONLY),

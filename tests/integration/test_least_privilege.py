@@ -564,6 +564,7 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check(
                 "review decision", client.http.post(review, headers=FORM, body="decision=approve&comment=Procede"), 200
             )
+            check("decided", get(client, "/api/annulments/decided?outcome=aprobada", officer), 200)
             check("annulled pdf", get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json"), 200)
             check("verify", get(client, f"/api/verify/{number}?code={code}"), 200)
             pdf_headers = {"Content-Type": "application/pdf"}

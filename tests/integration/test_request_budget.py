@@ -1,4 +1,5 @@
-"""DynamoDB requests per read: the participants list and a participant's sessions stay within budget."""
+"""DynamoDB requests per read: the participants list, a participant's sessions and the officer's inbox
+stay within budget."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ import pytest
 from bench.counting import count_requests, dynamodb_total
 from bench.scenarios import BIG_COURSE, seed_big_course
 from chalicelib.domain.access import Profile
-from tests.builders import OTEC, grant, rut
+from chalicelib.domain.certificates import CertificateState
+from tests.builders import (
+    OFFICER_RUT,
+    OTEC,
+    SENCE,
+    annulment_request,
+    course,
+    grant,
+    historic_certificate,
+    participant,
+    rut,
+)
 from tests.integration.api import get
 
 FACILITATOR_RUT = rut(13131313)
@@ -54,6 +66,37 @@ def test_a_participants_sessions_cost_at_most_2_requests(client, facilitator, mo
     assert len(response.json_body["items"]) == 60
     assert dynamodb_total(counter) <= 2 + SESSION_CHECK + ACCESS_LOG, dict(counter)
     assert counter.get("dynamodb:PutItem", 0) == ACCESS_LOG, dict(counter)
+
+
+INBOX_REGION = "08"
+INBOX_REQUESTS = 120  # more than one BatchGetItem holds (100 keys)
+
+
+@pytest.fixture(scope="module")
+def officer_of_a_busy_region(seed, sign_in):
+    seed.account(OFFICER_RUT, "ALEJANDRA SOLEDAD ROJAS MUÑOZ", grant(Profile.SENCE_OFFICER, SENCE, INBOX_REGION))
+    for n in range(INBOX_REQUESTS):
+        of = course(f"{7100000 + n}", region=INBOX_REGION, state=CertificateState.ANNULMENT_REQUESTED)
+        people = [participant(of, 15303444, "CINTHYA BAIN RAMIREZ")]
+        seed.course(of, people)
+        seed.annulment(annulment_request(seed.certificate(historic_certificate(of, people, n + 1))))
+    return sign_in(OFFICER_RUT, Profile.SENCE_OFFICER, SENCE)
+
+
+def test_the_inbox_reads_its_courses_together_whatever_its_length(client, officer_of_a_busy_region, monkeypatch):
+    _cache_grants(monkeypatch)
+    _warm(client, officer_of_a_busy_region)
+    with count_requests() as counter:
+        response = get(client, "/api/annulments", officer_of_a_busy_region)
+
+    assert response.status_code == 200
+    assert response.json_body["total"] == INBOX_REQUESTS
+    assert all(item["course_name"] for item in response.json_body["items"])
+    # The pending requests and the decisions of 90 days (two Queries), the courses in one BatchGetItem
+    # per 100: no GetItem per request.
+    assert counter.get("dynamodb:BatchGetItem", 0) == 2, dict(counter)
+    assert counter.get("dynamodb:GetItem", 0) == SESSION_CHECK, dict(counter)
+    assert dynamodb_total(counter) <= 2 + 2 + SESSION_CHECK, dict(counter)
 
 
 def _cache_grants(monkeypatch) -> None:

@@ -219,6 +219,9 @@ class InMemoryCourses:
     def get(self, course_code: str) -> Course | None:
         return self.store.courses.get(course_code)
 
+    def get_many(self, course_codes: Iterable[str]) -> dict[str, Course]:
+        return {code: self.store.courses[code] for code in set(course_codes) if code in self.store.courses}
+
     def _of(self, institution: Rut) -> list[Course]:
         return [c for c in self.store.courses.values() if c.institution.rut == institution]
 
@@ -319,6 +322,16 @@ class InMemoryAnnulments:
             a
             for a in self.store.annulments.values()
             if a.region_code == region_code and a.status is AnnulmentStatus.PENDING
+        ]
+
+    def list_decided_for_region(self, region_code: str, since: datetime) -> list[AnnulmentRequest]:
+        return [
+            a
+            for a in self.store.annulments.values()
+            if a.region_code == region_code
+            and a.decided_by_rut is not None
+            and a.decided_at is not None
+            and a.decided_at >= since
         ]
 
     def unpublished(self) -> list[tuple[str, str]]:
