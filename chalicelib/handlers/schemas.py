@@ -35,6 +35,7 @@ from ..domain.lce import (
     SESSION_ID_PATTERN,
     PushOutcome,
 )
+from ..domain.reachability import Risk
 from ..domain.registry import (
     KNOWN_REGION_PATTERN,
     MAX_HOURS,
@@ -287,6 +288,11 @@ class CourseDetailView(CourseSummary, kw_only=True):
     ] = None
 
 
+HeldSeconds = Annotated[int, Meta(description="Duración de las sesiones realizadas, hasta las horas acreditadas")]
+MaxReachable = Annotated[int, Meta(description="Asistencia máxima que aún puede alcanzar (truncada, hasta 100)")]
+RiskLabel = Annotated[str, Meta(description="En palabras: «No alcanza el 75 %», «En riesgo», «Bajo 75 %»; vacío si ok")]
+
+
 class ParticipantItem(Struct):
     rut: str
     name: str
@@ -294,6 +300,10 @@ class ParticipantItem(Struct):
     credited: Annotated[str, Meta(description="HH:MM:SS")]
     below_minimum: bool
     incidents: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 class ParticipantPage(Struct, kw_only=True):
@@ -336,6 +346,10 @@ class ParticipantSessionsView(Struct):
     below_minimum: bool
     items: list[SessionRow]
     total: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 # ---------------------------------------------------------------- LCE
