@@ -53,6 +53,7 @@ from ..domain.registry import (
 )
 from ..domain.rut import RUT_PATTERN
 from ..domain.signatures import SignatureFailure
+from ..domain.worklist import WorkKind
 
 
 def _doc(description: str, **schema: Any) -> Meta:
@@ -749,3 +750,31 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 def to_json(value: Struct) -> Any:
     """The builtins Chalice serialises (dates and times as ISO 8601 strings)."""
     return msgspec.to_builtins(value)
+
+
+# ---------------------------------------------------------------- work list and profile
+
+
+class WorkItemView(Struct, kw_only=True, omit_defaults=True):
+    kind: WorkKind
+    kind_label: str
+    course_code: str
+    course_name: str
+    since: Annotated[datetime, Meta(description="Desde cuándo está pendiente")]
+    count: Annotated[int | None, Meta(description="Participantes o marcas, según el tipo")] = None
+    outcome: Annotated[AnnulmentStatus | None, Meta(description="Sólo en annulment_decided")] = None
+
+
+class WorklistAnswer(Struct):
+    items: list[WorkItemView]
+
+
+class ProfileView(Struct):
+    rut: str
+    name: str
+    email: str | None
+    digest_enabled: Annotated[bool, Meta(description="Recibe el resumen diario de pendientes por correo")]
+
+
+class DigestBody(Struct, forbid_unknown_fields=True):
+    digest_enabled: bool
