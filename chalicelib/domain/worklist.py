@@ -224,6 +224,30 @@ def _unreachable(course: Course, people: Sequence[Participant], sessions: Sequen
     return found
 
 
+def tally_of(
+    course: Course,
+    people: Sequence[Participant],
+    sessions: Sequence[Session],
+    today: date,
+    *,
+    was: set[Rut] | None = None,
+) -> CourseTally:
+    """The course's incomplete marks and unreachable participants given all its `sessions`; newly
+    unreachable when someone is unreachable who was not among `was` (None: nobody was)."""
+    enrolled = {p.rut for p in people}
+    missing = [
+        mark.entry for session in sessions for mark in session.marks if mark.exit is None and mark.rut in enrolled
+    ]
+    now_out = _unreachable(course, people, sessions, today)
+    return CourseTally(
+        incomplete=len(missing),
+        incomplete_since=min(missing, default=None),
+        unreachable=len(now_out),
+        newly_unreachable=bool(now_out - (was or set())),
+        facilitators=frozenset(normalise_name(s.facilitator) for s in sessions),
+    )
+
+
 def tally_course(
     course: Course,
     people: Sequence[Participant],
@@ -231,24 +255,10 @@ def tally_course(
     pushed: Session,
     today: date,
 ) -> CourseTally:
-    """The course's incomplete marks and unreachable participants once `pushed` replaces its
-    namesake in `before`; newly unreachable when someone crossed the line with this push."""
+    """The tally once `pushed` replaces its namesake in `before`: newly unreachable when someone
+    crossed the line with this push."""
     after = [s for s in before if s.session_id != pushed.session_id] + [pushed]
-    missing = [
-        mark.entry
-        for session in after
-        for mark in session.marks
-        if mark.exit is None and any(p.rut == mark.rut for p in people)
-    ]
-    now_out = _unreachable(course, people, after, today)
-    was_out = _unreachable(course, people, before, today)
-    return CourseTally(
-        incomplete=len(missing),
-        incomplete_since=min(missing, default=None),
-        unreachable=len(now_out),
-        newly_unreachable=bool(now_out - was_out),
-        facilitators=frozenset(normalise_name(s.facilitator) for s in after),
-    )
+    return tally_of(course, people, after, today, was=_unreachable(course, people, before, today))
 
 
 def on_session(course: Course, tally: CourseTally, now: datetime) -> WorklistChange:
