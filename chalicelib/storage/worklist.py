@@ -68,6 +68,24 @@ def apply_change(change: WorklistChange) -> None:
             WorklistModel(institution.compact(), key).update(actions=[WorklistModel.facilitators.add(set(names))])
 
 
+def work_item_model(item: WorkItem) -> WorklistModel:
+    """A summary item whole, for batch writes of the seeders and benchmarks (never the application's)."""
+    return WorklistModel(
+        item.institution.compact(),
+        item.key,
+        kind=item.kind.value,
+        course_code=item.course_code,
+        course_name=item.course_name,
+        region_code=item.region_code,
+        since=iso(item.since),
+        count=item.count,
+        outcome=item.outcome.value if item.outcome else None,
+        facilitators=set(item.facilitators) or None,
+        announced_day=item.announced_on.isoformat() if item.announced_on else None,
+        expires_at=item.expires_at,
+    )
+
+
 def member_item(institution: Rut, member: Member) -> WorklistModel:
     return WorklistModel(
         institution.compact(),
