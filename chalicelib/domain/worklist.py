@@ -58,8 +58,20 @@ _LABELS = {
     WorkKind.ANNULMENT_PENDING: "Solicitud de anulación pendiente",
     WorkKind.ANNULMENT_DECIDED: "Solicitud de anulación resuelta",
 }
-# Shown in this order on the home screen: what the administrator can do today first.
-_ORDER = {kind: index for index, kind in enumerate(WorkKind)}
+# Shown in this order on the home screen: what the administrator can do today first, then the warnings
+# about running courses, then the annulments; newest first within each kind.
+_ORDER = {
+    kind: index
+    for index, kind in enumerate(
+        (
+            WorkKind.READY_TO_ISSUE,
+            WorkKind.PARTICIPANTS_UNREACHABLE,
+            WorkKind.INCOMPLETE_MARKS,
+            WorkKind.ANNULMENT_DECIDED,
+            WorkKind.ANNULMENT_PENDING,
+        )
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -319,7 +331,8 @@ def visible_items(principal: Principal, items: Iterable[WorkItem], now: datetime
         if principal.profile is Profile.FACILITATOR and me not in item.facilitators:
             continue
         shown.append(item)
-    return sorted(shown, key=lambda i: (_ORDER[i.kind], i.since, i.course_code))
+    shown.sort(key=lambda i: (i.since, i.course_code), reverse=True)
+    return sorted(shown, key=lambda i: _ORDER[i.kind])  # stable: newest first within a kind
 
 
 # ---------------------------------------------------------------- the daily digest

@@ -273,7 +273,7 @@
       back.href = "#/inicio";
       back.hidden = false;
       showRequest(route.requestId);
-    } else {
+    } else if (route.name === "home") {
       showInbox();
     }
   }
