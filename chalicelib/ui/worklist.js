@@ -105,6 +105,7 @@
     const rest = group.items.length - GROUP_SHOWN;
     if (rest > 0) {
       const more = element("button", "button button--secondary worklist__more", MESSAGES.more(rest));
+      more.append(element("span", "visually-hidden", ` — ${group.label}`));
       more.type = "button";
       more.addEventListener("click", () => {
         list.append(...group.items.slice(GROUP_SHOWN).map(itemRow));
