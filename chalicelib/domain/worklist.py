@@ -175,12 +175,16 @@ def ready_item(course: Course) -> WorkItem:
 
 def on_registry_course(course: Course, replaced: Course | None) -> WorklistChange:
     """A course created or replaced by the registry: while pending, its ready-to-issue item waits for
-    its end date (moved when the end date moves)."""
+    its end date (moved when the end date moves, also once a re-issue is approved)."""
     remove: tuple[tuple[Rut, str], ...] = ()
-    if replaced is not None and due_key(replaced) != due_key(course):
+    moved = replaced is not None and due_key(replaced) != due_key(course)
+    if replaced is not None and moved:
         remove = ((replaced.institution.rut, due_key(replaced)),)
-    put = (ready_item(course),) if course.certificate_state is CertificateState.PENDING else ()
-    return WorklistChange(put=put, remove=remove)
+    # A course approved for re-issue is corrected here before it is issued again: its item moves with it.
+    waiting = course.certificate_state is CertificateState.PENDING or (
+        moved and course.certificate_state is CertificateState.REISSUE_APPROVED
+    )
+    return WorklistChange(put=(ready_item(course),) if waiting else (), remove=remove)
 
 
 def on_issue(course: Course) -> WorklistChange:

@@ -202,3 +202,16 @@ def test_a_decision_is_news_for_the_digest(w):
     assert worklist.send_digests(w.ports).sent == 1
     assert "resuelta: rechazada" in w.mail.sent[-1].text
     assert w.clock.now() - timedelta(days=1) < w.store.digest_sent[ADMIN_RUT][1]
+
+
+def test_a_course_approved_for_reissue_and_corrected_by_the_registry_stays_ready(w):
+    push(w, ENDED, "S1", 3, present(ANA, 3))
+    number = certificates.issue_certificate(w.ports, ADMIN, ENDED, "OC-1", True).number
+    request = annulments.request_annulment(w.ports, ADMIN, str(number), "Se emitió con la fecha de término equivocada.")
+    w.add_officer(Officer(OFFICER_RUT, "ALEJANDRA ROJAS", "alejandra@sence.cl", "13"))
+    annulments.decide_request(w.ports, officer("13"), request.request_id, "APROBAR", "")
+
+    registry.put_course(w.ports, ENDED, body(start_date="2026-02-02", end_date="2026-03-04", name="SOLDADURA"))
+
+    ready = [item for item in worklist.get_worklist(w.ports, ADMIN) if item.kind is WorkKind.READY_TO_ISSUE]
+    assert [item.course_code for item in ready] == [ENDED]
