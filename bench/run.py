@@ -9,6 +9,8 @@
 
 - Every read endpoint's p50 against its storage floor: the same DynamoDB (and S3) requests made bare
   with boto3 against the same moto in the same run (bench/floor.py).
+- The work list of a 50- and a 5,000-course institution (`bench.worklist_scale`, also runnable alone):
+  DynamoDB requests (target ≤ 3) and the ratio of their p50 latencies (target ≤ 1.5).
 
 `BENCH_QUICK=1` measures only the signing and the cold start and prints them (nothing is written);
 `BENCH_FLOOR=1` only the storage floor, in process, printed.
@@ -983,7 +985,10 @@ def main() -> int:
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     write_report(results)
     print(json.dumps(results, indent=2, ensure_ascii=False))
-    return 0
+    # The work list against the institution's size: on a moto of its own, writing its own section.
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "bench.worklist_scale"], cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":

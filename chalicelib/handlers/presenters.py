@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -24,6 +25,7 @@ from ..domain.clock import CHILE
 from ..domain.course_queries import CourseDetail
 from ..domain.courses import Course, Party, region_name
 from ..domain.privacy import SubjectReport, correction_note
+from ..domain.reachability import Reach
 from ..domain.rut import Rut
 from . import schemas
 
@@ -358,3 +360,13 @@ def subject_report(report: SubjectReport) -> schemas.SubjectReportView:
             for access in report.accesses
         ],
     )
+
+
+def reach_fields(reach: Reach, minimum: int | None) -> dict[str, Any]:
+    """A participant's reach as the participants list and the participant view show it."""
+    return {
+        "held_seconds": reach.held_seconds,
+        "max_reachable_percent": reach.max_reachable_percent,
+        "risk": reach.risk,
+        "risk_label": reach.risk.label(minimum),
+    }

@@ -42,6 +42,7 @@ from ..domain.lce import (
     SESSION_ID_PATTERN,
     PushOutcome,
 )
+from ..domain.reachability import Risk
 from ..domain.registry import (
     KNOWN_REGION_PATTERN,
     MAX_HOURS,
@@ -59,6 +60,7 @@ from ..domain.registry import (
 )
 from ..domain.rut import RUT_PATTERN
 from ..domain.signatures import SignatureFailure
+from ..domain.worklist import WorkKind
 
 
 def _doc(description: str, **schema: Any) -> Meta:
@@ -294,6 +296,11 @@ class CourseDetailView(CourseSummary, kw_only=True):
     ] = None
 
 
+HeldSeconds = Annotated[int, Meta(description="Duración de las sesiones realizadas, hasta las horas acreditadas")]
+MaxReachable = Annotated[int, Meta(description="Asistencia máxima que aún puede alcanzar (truncada, hasta 100)")]
+RiskLabel = Annotated[str, Meta(description="En palabras: «No alcanza el 75 %», «En riesgo», «Bajo 75 %»; vacío si ok")]
+
+
 class ParticipantItem(Struct):
     rut: str
     name: str
@@ -301,6 +308,10 @@ class ParticipantItem(Struct):
     credited: Annotated[str, Meta(description="HH:MM:SS")]
     below_minimum: bool
     incidents: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 class ParticipantPage(Struct, kw_only=True):
@@ -343,6 +354,10 @@ class ParticipantSessionsView(Struct):
     below_minimum: bool
     items: list[SessionRow]
     total: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 # ---------------------------------------------------------------- LCE
@@ -774,3 +789,31 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 def to_json(value: Struct) -> Any:
     """The builtins Chalice serialises (dates and times as ISO 8601 strings)."""
     return msgspec.to_builtins(value)
+
+
+# ---------------------------------------------------------------- work list and profile
+
+
+class WorkItemView(Struct, kw_only=True, omit_defaults=True):
+    kind: WorkKind
+    kind_label: str
+    course_code: str
+    course_name: str
+    since: Annotated[datetime, Meta(description="Desde cuándo está pendiente")]
+    count: Annotated[int | None, Meta(description="Participantes o marcas, según el tipo")] = None
+    outcome: Annotated[AnnulmentStatus | None, Meta(description="Sólo en annulment_decided")] = None
+
+
+class WorklistAnswer(Struct):
+    items: list[WorkItemView]
+
+
+class ProfileView(Struct):
+    rut: str
+    name: str
+    email: str | None
+    digest_enabled: Annotated[bool, Meta(description="Recibe el resumen diario de pendientes por correo")]
+
+
+class DigestBody(Struct, forbid_unknown_fields=True):
+    digest_enabled: bool

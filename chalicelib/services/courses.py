@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ..domain.access import Principal
 from ..domain.certificates import CertificateState
+from ..domain.clock import today_in_chile
 from ..domain.course_queries import (
     CourseAttendance,
     CourseDetail,
@@ -78,7 +79,8 @@ def _attendance(ports: Ports, principal: Principal, raw_code: str, what: Disclos
     code = course.course_code
     # Allowed: the access entry is put now, while the enrolment and the sessions are read.
     disclose(ports, principal, what, course_code=code)
-    return course_attendance(course, ports.courses.participants(code), ports.sessions.list_for_course(code))
+    sessions = ports.sessions.list_for_course(code)
+    return course_attendance(course, ports.courses.participants(code), sessions, today_in_chile(ports.clock))
 
 
 def get_participants(
@@ -113,7 +115,7 @@ def _participant_sessions(
     if participant is None:
         raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
     disclose(ports, principal, what, course_code=code, subject_rut=rut)  # put while the sessions are read
-    return participant_sessions(course, participant, ports.sessions.list_for_course(code))
+    return participant_sessions(course, participant, ports.sessions.list_for_course(code), today_in_chile(ports.clock))
 
 
 def export_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> downloads.Download:

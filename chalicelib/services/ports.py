@@ -32,6 +32,7 @@ from ..domain.notifications import EmailMessage
 from ..domain.privacy import Access, SubjectReport
 from ..domain.rut import Rut
 from ..domain.signatures import SignatureCheck
+from ..domain.worklist import CourseTally, DigestSettings, Member, WorkItem
 
 # ---------------------------------------------------------------- people and credentials
 
@@ -50,6 +51,18 @@ class Users(Protocol):
     def email_of(self, who: Rut) -> str | None: ...
 
     def officers_of(self, region_code: str) -> list[Officer]: ...
+
+    def digest_settings(self, who: Rut) -> DigestSettings | None:
+        """Whether the person wants the daily digest, their e-mail and their last digest (one read)."""
+        ...
+
+    def set_digest(self, who: Rut, enabled: bool) -> None:
+        """Only the person's digest choice changes (the API may write no other attribute)."""
+        ...
+
+    def claim_digest(self, who: Rut, day: date, now: datetime) -> bool:
+        """Record the digest of `day` as sent, only if none was for that day (False when one was)."""
+        ...
 
 
 class LoginAttempts(Protocol):
@@ -189,6 +202,22 @@ class Annulments(Protocol):
     def mark_published(self, kind: str, request_id: str) -> None: ...
 
 
+class Worklist(Protocol):
+    """Each institution's summary items (domain/worklist.py), written by the transactions."""
+
+    def due(self, institution: Rut, today: date) -> list[WorkItem]:
+        """What is due on `today` (Chile), whatever the institution's size: at most two Queries."""
+        ...
+
+    def announced(self, day: date) -> list[WorkItem]:
+        """Every item that entered a work list on `day`: the daily digest's news."""
+        ...
+
+    def members(self, institution: Rut) -> list[Member]:
+        """The institution's administrators, whom its digest is for."""
+        ...
+
+
 class AccessLog(Protocol):
     """Who saw whose personal data: entries are only added."""
 
@@ -233,13 +262,17 @@ class Transactions(Protocol):
         session: Session,
         fingerprint: str,
         audit: AuditEntry,
+        tally: CourseTally | None = None,
     ) -> None:
-        """StateConflictError when the course stopped receiving marks."""
+        """StateConflictError when the course stopped receiving marks; with `tally`, the course's
+        work-list items follow its marks."""
         ...
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
-        """Create (`expected_version` None) or replace the course at the version read; CourseChangedError
-        when it was written meanwhile."""
+    def commit_registry_course(
+        self, course: Course, expected_version: int | None, audit: AuditEntry, replaced: Course | None = None
+    ) -> None:
+        """Create (`expected_version` None) or replace the course (`replaced`, as read) at the version
+        read; CourseChangedError when it was written meanwhile."""
         ...
 
     def commit_enrolment(
@@ -374,6 +407,7 @@ class Ports:
     sessions: Sessions
     certificates: Certificates
     annulments: Annulments
+    worklist: Worklist
     audit: AuditLog
     access_log: AccessLog
     transactions: Transactions

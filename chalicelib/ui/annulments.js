@@ -403,7 +403,7 @@
       back.href = "#/inicio";
       back.hidden = false;
       showRequest(route.requestId);
-    } else {
+    } else if (route.name === "home") {
       showInbox();
     }
   }

@@ -614,7 +614,10 @@
   }
 
   function participantRow(code, participant, minimum) {
-    const row = element("tr", participant.below_minimum ? "row--below" : null);
+    // While the course runs its percentage is still growing: "Bajo 75 %" once it has ended (the reach
+    // column warns before); without a reach (older answers), as the percentage says.
+    const below = participant.risk ? participant.risk === "below_minimum" : participant.below_minimum;
+    const row = element("tr", below || participant.risk === "unreachable" ? "row--below" : null);
     const name = element("span", null, participant.name);
     const nameCell = cell(name);
     if (participant.incidents) {
@@ -624,12 +627,21 @@
         tag(count === 1 ? "1 marca incompleta" : `${count} marcas incompletas`, "warning"),
       );
     }
-    const percent = percentCell(participant.attendance_percent, participant.below_minimum, minimum);
+    const percent = percentCell(participant.attendance_percent, below, minimum);
     const link = element("a", "link", "Ver");
     link.href = `#/curso/${encodeURIComponent(code)}/participante/${encodeURIComponent(compactRut(participant.rut))}`;
     link.append(hiddenText(` asistencia de ${participant.name}`));
-    row.append(cell(participant.rut, "nowrap"), nameCell, percent, cell(link, "nowrap"));
+    row.append(cell(participant.rut, "nowrap"), nameCell, percent, reachCell(participant), cell(link, "nowrap"));
     return row;
+  }
+
+  /** The most the participant can still reach, and in words when it is not enough: never colour alone. */
+  function reachCell(participant) {
+    const td = element("td", "numeric nowrap");
+    const warning = { unreachable: "below", at_risk: "warning" }[participant.risk];
+    if (warning && participant.risk_label) td.append(tag(participant.risk_label, warning), document.createTextNode(" "));
+    td.append(element("span", "percent", `${participant.max_reachable_percent} %`));
+    return td;
   }
 
   function renderParticipants(code, data) {
@@ -771,9 +783,14 @@
     fact(list, "Curso", `${data.course.course_code} — ${data.course.name}`);
     const percent = element("span", "percent", `${data.attendance_percent} %`);
     const minimum = data.course.program === "impulsa_personas" ? 75 : null;
-    if (data.below_minimum && minimum) percent.append(document.createTextNode(" "), tag(`Bajo ${minimum} %`, "below"));
+    const below = data.risk ? data.risk === "below_minimum" : data.below_minimum;
+    if (below && minimum) percent.append(document.createTextNode(" "), tag(`Bajo ${minimum} %`, "below"));
     fact(list, "Porcentaje Asistencia", percent);
     fact(list, "Tiempo acreditado", data.credited);
+    const reach = element("span", "percent", `${data.max_reachable_percent} %`);
+    const warning = { unreachable: "below", at_risk: "warning" }[data.risk];
+    if (warning && data.risk_label) reach.append(document.createTextNode(" "), tag(data.risk_label, warning));
+    fact(list, "Máximo alcanzable", reach);
   }
 
   async function showParticipant(code, rut) {

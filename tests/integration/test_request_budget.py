@@ -1,7 +1,9 @@
-"""DynamoDB requests per read: the participants list, a participant's sessions and the officer's inbox
-stay within budget."""
+"""DynamoDB requests per read: the participants list, a participant's sessions, the officer's inbox and
+the work list stay within budget."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
@@ -10,6 +12,7 @@ from bench.scenarios import BIG_COURSE, seed_big_course
 from chalicelib.domain.access import Profile
 from chalicelib.domain.certificates import CertificateState
 from tests.builders import (
+    ADMIN_RUT,
     OFFICER_RUT,
     OTEC,
     SENCE,
@@ -97,6 +100,25 @@ def test_the_inbox_reads_its_courses_together_whatever_its_length(client, office
     assert counter.get("dynamodb:BatchGetItem", 0) == 2, dict(counter)
     assert counter.get("dynamodb:GetItem", 0) == SESSION_CHECK, dict(counter)
     assert dynamodb_total(counter) <= 2 + 2 + SESSION_CHECK, dict(counter)
+
+
+@pytest.fixture(scope="module")
+def admin(seed, sign_in, facilitator):
+    seed.account(ADMIN_RUT, "KARIN LAURINA SUÁREZ OSORIO", grant(Profile.NATIONAL_ADMIN, OTEC))
+    for index in range(30):  # ended and pending: each one on the work list
+        seed.course(course(str(5127000 + index), start=date(2017, 1, 2), end=date(2017, 2, 1 + index % 20)))
+    return sign_in(ADMIN_RUT, Profile.NATIONAL_ADMIN, OTEC)
+
+
+def test_the_work_list_costs_at_most_3_requests(client, admin, monkeypatch):
+    _cache_grants(monkeypatch)
+    _warm(client, admin)
+    with count_requests() as counter:
+        response = get(client, "/api/worklist", admin)
+
+    assert response.status_code == 200
+    assert len(response.json_body["items"]) >= 31  # the 30 above and the big course
+    assert dynamodb_total(counter) <= 3 + SESSION_CHECK, dict(counter)
 
 
 def _cache_grants(monkeypatch) -> None:

@@ -37,6 +37,20 @@ from chalicelib.domain.notifications import DECIDED, REQUESTED
 from chalicelib.domain.privacy import Access, SubjectReport
 from chalicelib.domain.rut import Rut
 from chalicelib.domain.signatures import UNSIGNED, SignatureCheck
+from chalicelib.domain.worklist import (
+    CourseTally,
+    DigestSettings,
+    Member,
+    WorkItem,
+    WorklistChange,
+    due_range,
+    on_annulment_request,
+    on_decision,
+    on_issue,
+    on_registry_course,
+    on_session,
+    running_range,
+)
 from chalicelib.renderers.email import EmailRenderer
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.ports import Ports
@@ -112,6 +126,11 @@ class Store:
     audit: list[AuditEntry] = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    worklist: dict[tuple[Rut, str], WorkItem] = field(default_factory=dict)
+    worklist_names: dict[tuple[Rut, str], frozenset[str]] = field(default_factory=dict)
+    members: dict[Rut, list[Member]] = field(default_factory=dict)
+    digest_off: set[Rut] = field(default_factory=set)
+    digest_sent: dict[Rut, tuple[date, datetime]] = field(default_factory=dict)
 
     def actions(self, subject: str | None = None) -> list[str]:
         return [entry.action for entry in self.audit if subject is None or entry.subject == subject]
@@ -142,6 +161,26 @@ class InMemoryUsers:
 
     def officers_of(self, region_code: str) -> list[Officer]:
         return [o for o in self.store.officers if o.region_code == region_code]
+
+    def digest_settings(self, who: Rut) -> DigestSettings | None:
+        if who not in self.store.accounts:
+            return None
+        sent = self.store.digest_sent.get(who)
+        return DigestSettings(self.store.emails.get(who), who not in self.store.digest_off, sent[1] if sent else None)
+
+    def set_digest(self, who: Rut, enabled: bool) -> None:
+        assert who in self.store.accounts
+        if enabled:
+            self.store.digest_off.discard(who)
+        else:
+            self.store.digest_off.add(who)
+
+    def claim_digest(self, who: Rut, day: date, now: datetime) -> bool:
+        sent = self.store.digest_sent.get(who)
+        if sent is not None and sent[0] >= day:
+            return False
+        self.store.digest_sent[who] = (day, now)
+        return True
 
 
 class InMemoryLoginAttempts:
@@ -342,6 +381,47 @@ class InMemoryAnnulments:
             del self.store.outbox[request_id]
 
 
+def apply_worklist(store: Store, change: WorklistChange) -> None:
+    """What `storage.worklist.write_change` does to the table: updates in place, deletes, names added."""
+    for item in change.put:
+        at = (item.institution, item.key)
+        old = store.worklist.get(at)
+        if old is not None and item.keep_since:
+            item = replace(item, since=old.since)
+        if old is not None and item.announced_on is None:
+            item = replace(item, announced_on=old.announced_on)
+        store.worklist[at] = replace(item, keep_since=False)
+        store.worklist_names[at] = store.worklist_names.get(at, frozenset()) | item.facilitators
+    for at in change.remove:
+        store.worklist.pop(at, None)
+        store.worklist_names.pop(at, None)
+    for institution, key, names in change.name:
+        at = (institution, key)
+        store.worklist_names[at] = store.worklist_names.get(at, frozenset()) | names
+
+
+class InMemoryWorklist:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _read(self, at: tuple[Rut, str]) -> WorkItem:
+        return replace(self.store.worklist[at], facilitators=self.store.worklist_names.get(at, frozenset()))
+
+    def due(self, institution: Rut, today: date) -> list[WorkItem]:
+        ranges = (due_range(today), running_range(today))
+        return [
+            self._read(at)
+            for at in sorted(self.store.worklist, key=lambda at: at[1])
+            if at[0] == institution and any(first <= at[1] <= last for first, last in ranges)
+        ]
+
+    def announced(self, day: date) -> list[WorkItem]:
+        return [self._read(at) for at, item in self.store.worklist.items() if item.announced_on == day]
+
+    def members(self, institution: Rut) -> list[Member]:
+        return list(self.store.members.get(institution, []))
+
+
 class InMemoryAccessLog:
     """Entries appear when flushed, as the adapter writes them on worker threads until then."""
 
@@ -408,6 +488,7 @@ class InMemoryTransactions:
         self.store.certificates[(certificate.institution_rut, certificate.number)] = certificate
         self._apply(move)
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_issue(move.course))
 
     def commit_annulment_request(self, request: AnnulmentRequest, move: CourseTransition, audit: AuditEntry) -> None:
         self._interleave()
@@ -417,6 +498,7 @@ class InMemoryTransactions:
         self.store.outbox[request.request_id] = REQUESTED
         self._apply(move)
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_annulment_request(request, move.course))
 
     def commit_decision(
         self, decided: AnnulmentRequest, move: CourseTransition, annul_certificate: bool, audit: AuditEntry
@@ -437,6 +519,7 @@ class InMemoryTransactions:
             annulled = replace(certificate, status=CertificateStatus.ANNULLED, annulled_at=decided.decided_at)
             self.store.certificates[index] = annulled
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_decision(decided, move.course))
 
     def commit_session(
         self,
@@ -445,6 +528,7 @@ class InMemoryTransactions:
         session: Session,
         fingerprint: str,
         audit: AuditEntry,
+        tally: CourseTally | None = None,
     ) -> None:
         self._interleave()
         current = self.store.courses.get(course.course_code)
@@ -453,8 +537,12 @@ class InMemoryTransactions:
         self.store.courses[course.course_code] = replace(current, version=current.version + 1)
         self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
         self.store.audit.append(audit)
+        if tally is not None:
+            apply_worklist(self.store, on_session(course, tally, audit.at))
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+    def commit_registry_course(
+        self, course: Course, expected_version: int | None, audit: AuditEntry, replaced: Course | None = None
+    ) -> None:
         self._interleave()
         stored = self.store.courses.get(course.course_code)
         if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
@@ -464,6 +552,7 @@ class InMemoryTransactions:
         )
         self.store.participants.setdefault(course.course_code, [])
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_registry_course(course, replaced))
 
     def commit_enrolment(
         self, course: Course, written: Sequence[Participant], removed: Sequence[Rut], audit: AuditEntry
@@ -738,6 +827,11 @@ class World:
             self.store.emails[account.rut] = email
         return account
 
+    def add_member(self, institution: Rut, member: Member) -> Member:
+        """An administrator whom the institution's daily digest is for."""
+        self.store.members.setdefault(institution, []).append(member)
+        return member
+
     def add_officer(self, officer: Officer) -> Officer:
         self.store.officers.append(officer)
         return officer
@@ -775,6 +869,7 @@ def world(*, clock: FakeClock | None = None) -> World:
         sessions=InMemorySessions(store),
         certificates=InMemoryCertificates(store),
         annulments=InMemoryAnnulments(store),
+        worklist=InMemoryWorklist(store),
         audit=InMemoryAudit(store),
         access_log=InMemoryAccessLog(store),
         transactions=transactions,
