@@ -16,6 +16,7 @@ from chalicelib.handlers import (
     registry,
     ui,
     verification,
+    worklist,
 )
 from chalicelib.handlers.middleware import correlate_requests
 from chalicelib.handlers.observability import middlewares
@@ -37,5 +38,6 @@ app.register_blueprint(notifier.bp)
 app.register_blueprint(exports.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(data_subjects.bp)
+app.register_blueprint(worklist.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

@@ -217,6 +217,8 @@ def map_case(context: schemathesis.HookContext, case: Any) -> Any:
         case.path_parameters["rut"] = _fix_rut(case.path_parameters["rut"])
     if isinstance(case.query, dict) and "criterion" in case.query:
         case.query = _fix_search(case.query)
+    if isinstance(case.query, dict) and "otec" in case.query:  # the officer's decided list
+        case.query["otec"] = _fix_rut(case.query["otec"])
     if isinstance(case.body, dict):
         if case.operation.path == "/api/lce/courses/{course_code}/sessions/{session_id}":
             case.body = _fix_session(case.body)

@@ -19,6 +19,7 @@ from .attendance import ParticipantAttendance, Session, evaluate_participant
 from .certificates import AnnulmentRequest, Certificate, CertificateNumber, CertificateState
 from .courses import Course, Participant, Program, course_not_found, parse_course_code, parse_sence_code
 from .errors import InvalidInputError
+from .reachability import Reach, held_seconds, reach
 from .rut import Rut
 from .text import padded, trim
 
@@ -368,6 +369,7 @@ class ParticipantRow:
     participant: Participant
     attendance: ParticipantAttendance
     below_minimum: bool
+    reach: Reach
 
 
 @dataclass(frozen=True)
@@ -378,15 +380,17 @@ class CourseAttendance:
 
 
 def course_attendance(
-    course: Course, participants: Iterable[Participant], sessions: Iterable[Session]
+    course: Course, participants: Iterable[Participant], sessions: Iterable[Session], today: date
 ) -> CourseAttendance:
-    """Every participant's percentage (Listado de Participantes), by name."""
+    """Every participant's percentage and reach (Listado de Participantes), by name; `today` in Chile."""
     ordered = sorted(participants, key=lambda p: (p.name, p.rut))
     held = tuple(sessions)
+    seconds = held_seconds(held, course.accredited_hours)
     rows = []
     for participant in ordered:
         attendance = evaluate_participant(participant.rut, held, course.accredited_hours)
-        rows.append(ParticipantRow(participant, attendance, course.is_below_minimum(attendance.percent)))
+        below = course.is_below_minimum(attendance.percent)
+        rows.append(ParticipantRow(participant, attendance, below, reach(course, attendance, seconds, today)))
     return CourseAttendance(course, tuple(rows), held)
 
 
@@ -395,9 +399,14 @@ class ParticipantSessions:
     course: Course
     participant: Participant
     attendance: ParticipantAttendance
+    reach: Reach
 
 
-def participant_sessions(course: Course, participant: Participant, sessions: Iterable[Session]) -> ParticipantSessions:
-    """Revisión de asistencia de un participante."""
-    attendance = evaluate_participant(participant.rut, tuple(sessions), course.accredited_hours)
-    return ParticipantSessions(course, participant, attendance)
+def participant_sessions(
+    course: Course, participant: Participant, sessions: Iterable[Session], today: date
+) -> ParticipantSessions:
+    """Revisión de asistencia de un participante, with their reach; `today` in Chile."""
+    held = tuple(sessions)
+    attendance = evaluate_participant(participant.rut, held, course.accredited_hours)
+    seconds = held_seconds(held, course.accredited_hours)
+    return ParticipantSessions(course, participant, attendance, reach(course, attendance, seconds, today))

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..domain.access import Principal
 from ..domain.certificates import CertificateNumber
+from ..domain.clock import today_in_chile
 from ..domain.course_queries import (
     CourseAttendance,
     CourseDetail,
@@ -53,7 +54,7 @@ def _looked_up(ports: Ports, principal: Principal, search: CourseSearch) -> list
     who = Rut.parse(search.value, field="value")
     # Which courses a person took is their personal data: the search is logged (put while it reads).
     disclose(ports, principal, Disclosure.PERSON_COURSES, subject_rut=who)
-    return ports.courses.get_many([e.course_code for e in ports.courses.enrolments_of(who)])
+    return list(ports.courses.get_many(e.course_code for e in ports.courses.enrolments_of(who)).values())
 
 
 def search_courses(ports: Ports, principal: Principal, params: Mapping[str, str]) -> Page[Course]:
@@ -145,7 +146,8 @@ def _attendance(ports: Ports, principal: Principal, raw_code: str, what: Disclos
     code = course.course_code
     # Allowed: the access entry is put now, while the enrolment and the sessions are read.
     disclose(ports, principal, what, course_code=code)
-    return course_attendance(course, ports.courses.participants(code), ports.sessions.list_for_course(code))
+    sessions = ports.sessions.list_for_course(code)
+    return course_attendance(course, ports.courses.participants(code), sessions, today_in_chile(ports.clock))
 
 
 def get_participants(
@@ -180,7 +182,7 @@ def _participant_sessions(
     if participant is None:
         raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
     disclose(ports, principal, what, course_code=code, subject_rut=rut)  # put while the sessions are read
-    return participant_sessions(course, participant, ports.sessions.list_for_course(code))
+    return participant_sessions(course, participant, ports.sessions.list_for_course(code), today_in_chile(ports.clock))
 
 
 def export_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> downloads.Download:

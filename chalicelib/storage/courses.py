@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -170,10 +170,13 @@ class CourseRepository:
         except DoesNotExist:
             return None
 
-    def get_many(self, course_codes: Sequence[str]) -> list[Course]:
-        """The courses of these codes that exist, in one BatchGetItem per 100 codes."""
-        codes = sorted(set(course_codes))
-        return [course_from_item(item) for item in CourseModel.batch_get(codes)] if codes else []
+    def get_many(self, course_codes: Iterable[str]) -> dict[str, Course]:
+        """The courses of `course_codes` that exist, by code: BatchGetItem, 100 keys a request, the keys
+        DynamoDB leaves unprocessed asked again (PynamoDB's `batch_get` does both)."""
+        codes = set(course_codes)
+        if not codes:
+            return {}
+        return {item.course_code: course_from_item(item) for item in CourseModel.batch_get(codes)}
 
     def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
         """Up to `limit` courses of the list in key order, strictly after `after` (backward: strictly

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -71,6 +72,11 @@ class UserModel(Model):
     grants = ListAttribute(of=GrantMap, default=list)
     officer_region = UnicodeAttribute(null=True)
     officer_region_index = OfficerRegionIndex()
+    # The daily digest: turned off by its owner (the API may write only this attribute), and the
+    # Chilean day and time of the last one sent (written by the digest alone, on condition).
+    digest_off = BooleanAttribute(null=True)
+    digest_day = UnicodeAttribute(null=True)
+    digest_at = UnicodeAttribute(null=True)
 
 
 class LoginAttemptModel(Model):
@@ -375,6 +381,17 @@ class PendingRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     requested_at = UnicodeAttribute(range_key=True)
 
 
+class DecidedRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """A regional office's decisions by decision time (sparse: only requests an officer decided)."""
+
+    class Meta:
+        index_name = "decided_region_index"
+        projection = AllProjection()
+
+    decided_region = UnicodeAttribute(hash_key=True)
+    decided_at = UnicodeAttribute(range_key=True)
+
+
 class OutboxIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     """Notifications decided but not yet handed to the queue (sparse): what the relay re-sends."""
 
@@ -403,12 +420,53 @@ class AnnulmentModel(Model):
     decided_by_rut = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
     decision_comment = UnicodeAttribute(null=True)
+    # The region of a request an officer decided, set by the decision: the officer's desk.
+    decided_region = UnicodeAttribute(null=True)
     # The event this request still owes the queue (REQUESTED or DECIDED), written in the same
     # transaction as the state it announces and removed once the queue has it.
     outbox_status = UnicodeAttribute(null=True)
     course_index = AnnulmentCourseIndex()
     pending_region_index = PendingRegionIndex()
+    decided_region_index = DecidedRegionIndex()
     outbox_index = OutboxIndex()
+
+
+# ---------------------------------------------------------------- the work list
+
+
+class AnnouncedDayIndex(GlobalSecondaryIndex["WorklistModel"]):
+    """What entered any institution's work list on one Chilean day (sparse): the daily digest."""
+
+    class Meta:
+        index_name = "announced_day_index"
+        projection = AllProjection()
+
+    announced_day = UnicodeAttribute(hash_key=True)
+    institution_rut = UnicodeAttribute(range_key=True)
+
+
+class WorklistModel(Model):
+    """An institution's summary items (domain/worklist.py): one per thing to do, kept current by the
+    transactions that change it, keyed so that what is due today is two ranges of one partition.
+    `M#<rut>` items name the institution's administrators, whom the daily digest is for."""
+
+    Meta = _meta("worklist")
+    institution_rut = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(null=True)  # absent on a stub that only collected facilitator names
+    course_code = UnicodeAttribute(null=True)
+    course_name = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    since = UnicodeAttribute(null=True)
+    count = NumberAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    facilitators = UnicodeSetAttribute(null=True)
+    announced_day = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    # `M#` items: the administrator's profile and regions.
+    profile = UnicodeAttribute(null=True)
+    regions = ListAttribute(of=UnicodeAttribute, null=True)
+    announced_day_index = AnnouncedDayIndex()
 
 
 class AuditModel(Model):
@@ -459,4 +517,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AnnulmentModel,
     AuditModel,
     AccessLogModel,
+    WorklistModel,
 )

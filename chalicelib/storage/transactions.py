@@ -1,7 +1,9 @@
 """The writes that span aggregates, each one DynamoDB transaction.
 
 Each method receives everything it writes (the items come from the aggregates' own modules) and
-the conditions as the domain decided them; none reads, and none decides a state.
+the conditions as the domain decided them; none reads, and none decides a state. The work list's
+summary items follow from what a method receives (`domain.worklist` decides which) and are written
+in the same transaction (`storage.worklist.write_change`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ from ..domain.issuing import CounterConflictError, CourseChangedError
 from ..domain.migration import NumberTakenError
 from ..domain.notifications import DECIDED, REQUESTED
 from ..domain.rut import Rut
+from ..domain.worklist import (
+    CourseTally,
+    WorklistChange,
+    on_annulment_request,
+    on_decision,
+    on_issue,
+    on_registry_course,
+    on_session,
+)
 from .annulments import OUTBOX_STATUS, annulment_item
 from .audit import audit_item
 from .certificates import certificate_item, counter_key, region_day
@@ -51,11 +62,16 @@ from .models import (
     TallyModel,
 )
 from .sessions import session_item as lce_session_item
+from .worklist import write_change
 
 # Where the course's update is among an issue's items as PynamoDB sends them (and as the cancellation
-# reasons come back): it sends a transaction's puts before its updates, whatever the order they were
-# added in, so an issue is [certificate, audit entry, counter, course].
+# reasons come back): it sends a transaction's deletes, then its puts, then its updates, whatever the
+# order they were added in, so an issue is [work-list deletes…, certificate, audit entry, counter, course].
 _ISSUE_COURSE_POSITION = 3
+
+
+def _issue_course_position(worklist: WorklistChange) -> int:
+    return len(worklist.remove) + _ISSUE_COURSE_POSITION
 
 
 def _in_states(states: frozenset[CertificateState]) -> Any:
@@ -121,6 +137,8 @@ class TransactionWriter:
         counter_condition = (
             CounterModel.value.does_not_exist() if expected_sequence == 0 else CounterModel.value == expected_sequence
         )
+        worklist = on_issue(move.course)
+        course_position = _issue_course_position(worklist)
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -131,9 +149,10 @@ class TransactionWriter:
                 )
                 _move_course(transaction, move)
                 transaction.save(audit_item(audit))
+                write_change(transaction, worklist)
         except TransactWriteError as error:
             codes = cancellation_codes(error)
-            if len(codes) > _ISSUE_COURSE_POSITION and codes[_ISSUE_COURSE_POSITION] == "ConditionalCheckFailed":
+            if len(codes) > course_position and codes[course_position] == "ConditionalCheckFailed":
                 raise CourseChangedError("El curso cambió; se vuelve a leer.") from None
             if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in codes) or not codes:
                 # Many issues of one institution at once: spread the retries out.
@@ -151,6 +170,7 @@ class TransactionWriter:
                 transaction.save(item, condition=AnnulmentModel.request_id.does_not_exist())
                 _move_course(transaction, move)
                 transaction.save(audit_item(audit))
+                write_change(transaction, on_annulment_request(request, move.course))
 
         try:
             _resent_on_conflict(write)
@@ -180,6 +200,7 @@ class TransactionWriter:
                         AnnulmentModel.decided_by_name.set(decided.decided_by_name or ""),
                         AnnulmentModel.decision_comment.set(decided.decision_comment or ""),
                         AnnulmentModel.pending_region.remove(),
+                        AnnulmentModel.decided_region.set(decided.region_code),
                         AnnulmentModel.outbox_status.set(OUTBOX_STATUS[DECIDED]),
                     ],
                     condition=AnnulmentModel.status == AnnulmentStatus.PENDING.value,
@@ -196,6 +217,7 @@ class TransactionWriter:
                         condition=CertificateModel.status == CertificateStatus.VALID.value,
                     )
                 transaction.save(audit_item(audit))
+                write_change(transaction, on_decision(decided, move.course))
 
         try:
             _resent_on_conflict(write)
@@ -211,9 +233,11 @@ class TransactionWriter:
         session: Session,
         fingerprint: str,
         audit: AuditEntry,
+        tally: CourseTally | None = None,
     ) -> None:
         """The session whole, only while the course is in one of `open_states`; bumping the course's
-        version makes a concurrent certificate issue, which checks it, read the marks again."""
+        version makes a concurrent certificate issue, which checks it, read the marks again. With
+        `tally`, the course's work-list items follow its marks."""
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -223,6 +247,8 @@ class TransactionWriter:
                 )
                 transaction.save(lce_session_item(course.course_code, session, fingerprint))
                 transaction.save(audit_item(audit))
+                if tally is not None:
+                    write_change(transaction, on_session(course, tally, audit.at))
         except TransactWriteError as error:
             if condition_failed(error):
                 raise StateConflictError(
@@ -230,21 +256,27 @@ class TransactionWriter:
                 ) from None
             raise
 
-    def commit_registry_course(self, course: Course, previous: Course | None, audit: AuditEntry) -> None:
-        """The course as the registry sent it, whole: created only when new (`previous` None), replaced
-        only at the version read (`previous`), its search tallies moved with it. CourseChangedError when
-        it was written meanwhile."""
-        if previous is None:
+    def commit_registry_course(
+        self, course: Course, expected_version: int | None, audit: AuditEntry, replaced: Course | None = None
+    ) -> None:
+        """The course as the registry sent it, whole: created only when new (`expected_version` None),
+        replaced only at the version read (`replaced`, as read). CourseChangedError when it was written
+        meanwhile. Its ready-to-issue work-list item and its search tallies follow it (the tallies move
+        from `replaced`, which a replacement must therefore give)."""
+        if (expected_version is None) != (replaced is None):
+            raise ValueError("a replaced course comes with the version it was read at, and only then")
+        if expected_version is None:
             item, condition = course_item(replace(course, version=0)), CourseModel.course_code.does_not_exist()
         else:
-            item = course_item(replace(course, version=previous.version + 1))
-            condition = CourseModel.version == previous.version
+            item = course_item(replace(course, version=expected_version + 1))
+            condition = CourseModel.version == expected_version
 
         def write() -> None:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(item, condition=condition)
                 transaction.save(audit_item(audit))
-                _count_courses(transaction, previous, course)
+                write_change(transaction, on_registry_course(course, replaced))
+                _count_courses(transaction, replaced, course)
 
         try:
             _resent_on_conflict(write)

@@ -117,7 +117,7 @@ def test_a_course_comes_back_as_stored_and_is_found_by_each_index(seed):
     assert listed(ListKind.COMPANY, stored.company.rut.compact()) == ([stored], 1)
     assert listed(ListKind.STATE, "PENDING", regions=("05",)) == ([stored], 1)
     assert listed(ListKind.STATE, "PENDING", regions=("13",)) == ([], 0)
-    assert courses.get_many(["6100001", "6199999"]) == [stored]
+    assert courses.get_many(["6100001", "6199999"]) == {"6100001": stored}
     assert sorted(courses.participants("6100001"), key=lambda p: p.rut.body) == people
     assert courses.course_and_participant("6100001", people[0].rut) == (stored, people[0])
     assert courses.course_and_participant("6100001", rut(12345678)) == (stored, None)

@@ -461,6 +461,18 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check("wrong password", login(client, ADMIN_RUT.compact(), "no-es-la-clave"), 401)
             admin = _session_token(client, ADMIN_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
             check("me", get(client, "/api/auth/me", admin), 200)
+            check("work list", get(client, "/api/worklist", admin), 200)
+            check("profile", get(client, "/api/profile", admin), 200)
+            for enabled in (False, True):  # Mi perfil: the digest off and on again (only that attribute)
+                check(
+                    "digest switch",
+                    client.http.put(
+                        "/api/profile",
+                        headers={"Content-Type": "application/json", "Authorization": f"Bearer {admin}"},
+                        body=json.dumps({"digest_enabled": enabled}),
+                    ),
+                    200,
+                )
             dpo = _session_token(client, DPO_RUT.compact(), Profile.DATA_PROTECTION_OFFICER, sence, check)
             check("data subject's report", get(client, "/api/data-subjects/88086031/report", dpo), 200)
             check("weak hash login", login(client, WEAK_HASH_RUT.compact()), 200)
@@ -576,6 +588,7 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check(
                 "review decision", client.http.post(review, headers=FORM, body="decision=approve&comment=Procede"), 200
             )
+            check("decided", get(client, "/api/annulments/decided?outcome=aprobada", officer), 200)
             check("annulled pdf", get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json"), 200)
             check("verify", get(client, f"/api/verify/{number}?code={code}"), 200)
             pdf_headers = {"Content-Type": "application/pdf"}
@@ -596,6 +609,7 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
         with recorder.running("NightlyExports"):
             run = client.lambda_.invoke("nightly_exports", _scheduled({"day": today.isoformat()})).payload
         assert run["files"] == 16 and run["rows"] >= 1, run
+        assert run["digests"] == 1, run  # the approval entered the administrator's work list today
         # ------------------------------------------------ the API: the exports, then a RUT that gets locked
         with recorder.running("APIHandler"):
             officer = _session_token(client, OFFICER_RUT.compact(), Profile.SENCE_OFFICER, sence, check)

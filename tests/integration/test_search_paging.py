@@ -211,7 +211,7 @@ def test_totals_stay_exact_after_an_issue_an_annulment_decision_and_a_registry_c
 
     stored = repository.get(MADE[2].course_code)
     moved = replace(stored, start_date=date(2025, 7, 1), end_date=date(2025, 8, 1), company=Party(rut(96500500), "X"))
-    writer.commit_registry_course(moved, stored, audit)
+    writer.commit_registry_course(moved, stored.version, audit, replaced=stored)
     in_2025 = Listing(ListKind.START, OWN.rut, Program.IMPULSA_PERSONAS, "", date(2025, 1, 1), date(2025, 12, 31))
     assert _counts_agree(in_2025) == 1
     assert _counts_agree(Listing(ListKind.COMPANY, OWN.rut, Program.IMPULSA_PERSONAS, rut(96500500).compact())) == 1
