@@ -124,6 +124,10 @@
     setStatus("mi-perfil-estado", "");
     const facts = byId("mi-perfil-datos");
     facts.replaceChildren();
+    // Until the stored choice has arrived, the switch cannot be changed: a late answer would
+    // otherwise undo what the person just chose.
+    const controls = [byId("resumen-diario"), byId("boton-guardar-perfil")];
+    controls.forEach((control) => (control.disabled = true));
     const result = await api("GET", "/api/profile");
     if (generation !== view.generation) return;
     if (!succeeded(result)) {
@@ -136,6 +140,7 @@
     fact(facts, "RUT", me.rut);
     fact(facts, "Correo electrónico", me.email || "Sin correo registrado");
     byId("resumen-diario").checked = Boolean(me.digest_enabled);
+    controls.forEach((control) => (control.disabled = false));
   }
 
   async function saveMyProfile(event) {

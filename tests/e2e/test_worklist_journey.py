@@ -100,7 +100,9 @@ def test_mi_perfil_turns_the_daily_digest_off_and_on(page: Page) -> None:
         "Guardado: no recibirá el resumen diario."
     )
     page.reload()
-    expect(page.get_by_role("switch", name="Recibir el resumen diario de pendientes por correo")).not_to_be_checked()
+    stored = page.get_by_role("switch", name="Recibir el resumen diario de pendientes por correo")
+    expect(stored).to_be_enabled()  # the stored choice has arrived
+    expect(stored).not_to_be_checked()
     shot(page, "mi-perfil")
 
     page.get_by_role("switch", name="Recibir el resumen diario de pendientes por correo").check()
