@@ -17,6 +17,7 @@ from chalicelib.handlers import (
     registry,
     ui,
     verification,
+    worklist,
 )
 from chalicelib.handlers.middleware import correlate_requests
 from chalicelib.handlers.observability import middlewares
@@ -39,5 +40,6 @@ app.register_blueprint(exports.bp)
 app.register_blueprint(bundles.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(data_subjects.bp)
+app.register_blueprint(worklist.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(ui.bp)

@@ -72,6 +72,7 @@ def build_ports() -> Ports:
     from .storage.sessions import SessionRepository
     from .storage.transactions import TransactionWriter
     from .storage.users import ApiKeyRepository, LoginAttemptRepository, UserRepository
+    from .storage.worklist import WorklistRepository
     from .telemetry import CloudWatchMetrics
 
     settings = get_settings()
@@ -92,6 +93,7 @@ def build_ports() -> Ports:
         sessions=SessionRepository(),
         certificates=CertificateRepository(),
         annulments=AnnulmentRepository(),
+        worklist=WorklistRepository(),
         audit=AuditRepository(),
         access_log=AccessLogRepository(settings.access_log_days),
         transactions=TransactionWriter(),

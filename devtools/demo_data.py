@@ -455,7 +455,97 @@ def _participants_for(
     return tuple(Participant(code, rut, name) for rut, name in people.items())
 
 
-def build_courses() -> list[DemoCourse]:
+# Early warning (docs/product.md, "Pendientes"): dated from the day the demo data is loaded.
+RUNNING_COURSE, ENDED_COURSE = "5125001", "5125002"
+_WARNING_FACILITATOR = "MARÍA OLIVIA PINTO DÍAZ"  # the demo facilitator 13.131.313-6 sees their course
+
+
+def _person(body: int, name: str, code: str) -> Participant:
+    return Participant(code, Rut(body, compute_check_digit(body)), name)
+
+
+def _two_hours(code: str, index: int, day: date, marks: list[tuple[Participant, str]]) -> Session:
+    """A 09:00–11:00 session; each mark is "full" (09:02 to 11:00) or "open" (entered, no exit)."""
+    start, end = _at(day, 9, 0), _at(day, 11, 0)
+    entry = start + timedelta(minutes=2)
+    return Session(
+        f"LCE-{code}-{index}",
+        _WARNING_FACILITATOR,
+        start,
+        end,
+        tuple(Mark(p.rut, entry, end if how == "full" else None) for p, how in marks),
+    )
+
+
+def early_warning_courses(today: date) -> list[DemoCourse]:
+    """For Sofofa: a 20-hour course running today with one participant in each risk class (8 of its
+    hours held: ok, ok with an entry without exit, at risk, can no longer reach 75 %), and an 8-hour
+    course that ended last week with its certificate pending."""
+    code = RUNNING_COURSE
+    running = _course(
+        code,
+        "1237749001",
+        "GESTIÓN DE BODEGAS E INVENTARIOS",
+        SOFOFA,
+        METRO,
+        Program.IMPULSA_PERSONAS,
+        20,
+        today - timedelta(days=21),
+        today + timedelta(days=20),
+        CertificateState.PENDING,
+        COMPANIES[0],
+        OTICS[0],
+        20,
+    )
+    ok = _person(19876543, "ANDREA PAZ MORALES TAPIA", code)
+    open_mark = _person(18765432, "DIEGO ALONSO ROJAS FIGUEROA", code)
+    at_risk = _person(17654321, "FERNANDA ISABEL CONTRERAS LAGOS", code)
+    unreachable = _person(16543210, "MATÍAS IGNACIO VERGARA SOTO", code)
+    days = [today - timedelta(days=back) for back in (18, 14, 10, 4)]
+    attended = {
+        ok: ("full", "full", "full", "full"),  # 8 of 8 h: ok, 100 % reachable
+        open_mark: ("full", "full", "full", "open"),  # 6 of 8 h: 75 %, ok; one entry without exit
+        at_risk: ("full", None, "full", None),  # 4 of 8 h: 50 % so far, 80 % still reachable
+        unreachable: ("full", None, None, None),  # 2 of 8 h: at most 70 %
+    }
+    sessions = tuple(
+        _two_hours(code, index + 1, day, [(p, how[index]) for p, how in attended.items() if how[index]])
+        for index, day in enumerate(days)
+    )
+    ended_code = ENDED_COURSE
+    ended = _course(
+        ended_code,
+        "1237749002",
+        "PRIMEROS AUXILIOS EN EL TRABAJO",
+        SOFOFA,
+        METRO,
+        Program.IMPULSA_PERSONAS,
+        8,
+        today - timedelta(days=14),
+        today - timedelta(days=7),
+        CertificateState.PENDING,
+        COMPANIES[1],
+        OTICS[0],
+        15,
+    )
+    people = (
+        _person(15432109, "CAMILA FERNANDA SALINAS PIZARRO", ended_code),
+        _person(14321098, "JOSÉ LUIS MONTECINOS ARAYA", ended_code),
+        _person(13210987, "VALERIA ANTONIA GUZMÁN REYES", ended_code),
+    )
+    held = [ended.start_date + timedelta(days=step) for step in (0, 2, 4, 6)]
+    ended_sessions = tuple(
+        _two_hours(ended_code, index + 1, day, [(p, "full") for p in people[: 3 if index < 3 else 2]])
+        for index, day in enumerate(held)
+    )
+    return [
+        DemoCourse(running, tuple(attended), sessions),
+        DemoCourse(ended, people, ended_sessions),
+    ]
+
+
+def build_courses(today: date | None = None) -> list[DemoCourse]:
+    """The demo's courses; the two of early warning are dated from `today` (Chile; default: now)."""
     rng = random.Random(_SEED)
     demo = [_worked_example()]
     named = [
@@ -534,7 +624,7 @@ def build_courses() -> list[DemoCourse]:
     for course, fixed, size in named:
         participants = _participants_for(course.course_code, rng, size, fixed)
         demo.append(DemoCourse(course, participants, _sessions_for(course, participants, rng)))
-    return demo
+    return demo + early_warning_courses(today or seed.today())
 
 
 # ---------------------------------------------------------------- certificates of the past
@@ -654,8 +744,9 @@ def load_demo_data() -> dict[str, int]:
     certificates, annulments = build_history(courses)
     for certificate, course in certificates:
         seed.save_historic_certificate(certificate, course)
+    by_code = {demo.course.course_code: demo.course for demo in courses}
     for request in annulments:
-        seed.save_historic_annulment(request)
+        seed.save_historic_annulment(request, by_code[request.course_code])
     return {
         "institutions": len(INSTITUTIONS),
         "users": len(accounts),

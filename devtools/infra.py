@@ -128,6 +128,8 @@ class Function:
     send_email: bool = False
     token_keys: bool = False
     rehash_passwords: bool = False  # UpdateItem on `users`, only the key and password_hash
+    # UpdateItem on `users` touching only the key and these attributes (the digest's own fields).
+    user_attributes: tuple[str, ...] = ()
     # kms:Sign with the certificates' key (granted by the key policy, to this role alone) and the
     # certificate chain beside it (ssm:GetParameter).
     sign_certificates: bool = False
@@ -149,10 +151,17 @@ FUNCTIONS: dict[str, Function] = {
             "rate_limits": ("GetItem", "PutItem", "UpdateItem"),
             # Courses move state inside the issue, annulment, decision and LCE transactions; the course
             # registry feed puts them whole.
-            "courses": ("GetItem", "BatchGetItem", "PutItem", "UpdateItem"),  # BatchGetItem: a bundle's courses
+            # BatchGetItem: the regional inbox reads its requests' courses together, and the search by a
+            # participant's RUT the courses that person took.
+            "courses": ("GetItem", "BatchGetItem", "PutItem", "UpdateItem"),
             "courses/index/institution_program_index": QUERY,
-            "courses/index/sence_code_index": QUERY,
+            "courses/index/sence_start_index": QUERY,
+            "courses/index/company_start_index": QUERY,
+            "courses/index/end_date_index": QUERY,
             "courses/index/state_index": QUERY,
+            # The search lists' counts: moved (ADD) inside the transactions that write courses, read for
+            # a page's total (BatchGetItem) and for a jump to page N (Query of the day tallies).
+            "course_tallies": ("BatchGetItem", "Query", "UpdateItem"),
             "participants": ("GetItem", "Query", "PutItem", "DeleteItem"),  # the registry's enrolment
             "participants/index/rut_index": QUERY,  # the data subject's report: one person's enrolments
             "sessions": ("GetItem", "Query", "PutItem"),  # an LCE push puts the whole session
@@ -163,7 +172,10 @@ FUNCTIONS: dict[str, Function] = {
             "annulments": ("GetItem", "PutItem", "UpdateItem"),  # request; decision; published
             "annulments/index/course_index": QUERY,
             "annulments/index/pending_region_index": QUERY,
+            "annulments/index/decided_region_index": QUERY,  # the officer's desk: decided in 90 days
             "audit": ("PutItem",),
+            # The work list: read by Pendientes (Query), kept current inside the transactions above.
+            "worklist": ("Query", "UpdateItem", "DeleteItem"),
             # Who saw whose personal data: appended by every disclosure; the API alone reads it back, for
             # the data subject's report (Query). No function may update or delete an entry.
             "access_log": ("PutItem", "Query"),
@@ -181,6 +193,7 @@ FUNCTIONS: dict[str, Function] = {
         bundle_queue=("GetQueueUrl", "SendMessage"),
         token_keys=True,
         rehash_passwords=True,
+        user_attributes=(UserModel.digest_off.attr_name,),  # Mi perfil: the daily digest switch
         sign_certificates=True,  # issue, the ANULADO copy, the repair of a failed upload; verification
     ),
     "NotifyAnnulments": Function(
@@ -236,8 +249,17 @@ FUNCTIONS: dict[str, Function] = {
         name=f"{PREFIX}nightly-exports",
         role="NightlyExportsRole",
         policy_file="policy-exports.json",
-        tables={"certificates/index/issued_day_index": QUERY, "certificates/index/annulled_day_index": QUERY},
+        tables={
+            "certificates/index/issued_day_index": QUERY,
+            "certificates/index/annulled_day_index": QUERY,
+            # The daily digest, sent by the same schedule: what entered the work lists, whom to tell.
+            "worklist/index/announced_day_index": QUERY,
+            "worklist": QUERY,
+            "users": READ,
+        },
         objects={NIGHTLY_PREFIX: ("PutObject",)},
+        send_email=True,
+        user_attributes=(UserModel.digest_day.attr_name, UserModel.digest_at.attr_name),
         token_keys=True,  # bootstrap() reads the key ring in every function
     ),
 }
@@ -301,6 +323,21 @@ def policy(function: Function) -> dict[str, Any]:
                 "Resource": table_arn("users"),
                 "Condition": {
                     "ForAllValues:StringEquals": {"dynamodb:Attributes": [_key_attribute(UserModel), password]}
+                },
+            }
+        )
+    if function.user_attributes:
+        # The daily digest's switch (API) or its sent day (schedule): only those attributes may change.
+        statements.append(
+            {
+                "Sid": "DigestAttributesOnly",
+                "Effect": "Allow",
+                "Action": ["dynamodb:UpdateItem"],
+                "Resource": table_arn("users"),
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "dynamodb:Attributes": [_key_attribute(UserModel), *function.user_attributes]
+                    }
                 },
             }
         )

@@ -1,6 +1,7 @@
 """Runs the nightly export locally, as the schedule would: `python -m devtools.run_export [aaaa-mm-dd]`.
 
-Without a day it exports yesterday (Chile). Uses the `local` stage's settings, like the poller.
+Without a day it exports yesterday (Chile); the same run sends the daily digest of pendientes (at most
+one e-mail per administrator and day). Uses the `local` stage's settings, like the poller.
 """
 
 from __future__ import annotations

@@ -111,6 +111,10 @@ _VALUES = {
     "action_id": (r"[ \t\n\r]*[0-9]{7}[ \t\n\r]*", "5115263"),
     "sence_code": (r"[ \t\n\r]*[0-9]{10}[ \t\n\r]*", "1237740585"),
     "state": ("|".join(state.value for state in CertificateState), CertificateState.ISSUED.value),
+    # A RUT's check digit is beyond a pattern: the examples are valid ones.
+    "company_rut": (r"(?!)", "96500500-5"),
+    "participant_rut": (r"(?!)", "8808603-1"),
+    "certificate_number": (r"[ \t\n\r]*[1-9][0-9]{0,6}-[0-9]{4}[ \t\n\r]*", "12-2017"),
 }
 
 
@@ -123,12 +127,14 @@ def _fix_search(query: dict[str, Any]) -> dict[str, Any]:
         value = query.get("value")
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
             fixed["value"] = example
-    elif criterion == "start_date":
+    elif criterion in ("start_date", "end_date"):
         first = _parse_search_date(query.get("from")) or (date(2016, 1, 1), "%d-%m-%Y", "")
         last = _parse_search_date(query.get("to")) or (date(2017, 12, 31), "%d-%m-%Y", "")
         start, end = sorted((first[0], last[0]))
         fixed["from"] = _format_day(start, first[1]) + first[2]
         fixed["to"] = _format_day(end, last[1]) + last[2]
+    # A cursor is only ever one the API gave for this very search: any other is refused (400).
+    fixed.pop("cursor", None)
     return fixed
 
 
@@ -211,6 +217,8 @@ def map_case(context: schemathesis.HookContext, case: Any) -> Any:
         case.path_parameters["rut"] = _fix_rut(case.path_parameters["rut"])
     if isinstance(case.query, dict) and "criterion" in case.query:
         case.query = _fix_search(case.query)
+    if isinstance(case.query, dict) and "otec" in case.query:  # the officer's decided list
+        case.query["otec"] = _fix_rut(case.query["otec"])
     if isinstance(case.body, dict):
         if case.operation.path == "/api/lce/courses/{course_code}/sessions/{session_id}":
             case.body = _fix_session(case.body)

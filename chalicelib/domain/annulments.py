@@ -25,7 +25,7 @@ from .certificates import (
 )
 from .courses import Course
 from .errors import AuthenticationError, InvalidInputError, NotFoundError, PermissionDeniedError, StateConflictError
-from .rut import Rut
+from .rut import RUT_PATTERN, Rut
 from .text import clean, literal, padded, text_pattern, trim
 
 MIN_REASON = 10
@@ -238,3 +238,106 @@ def request_for_officer(principal: Principal, request: AnnulmentRequest | None) 
     if request is None or request.region_code not in principal.grant.regions:
         raise NotFoundError(REQUEST_NOT_FOUND)
     return request, replace(officer, region_code=request.region_code)
+
+
+# ---------------------------------------------------------------- the officer's desk
+
+DESK_WINDOW = timedelta(days=90)
+PICK_OUTCOME = "Elija el resultado: aprobada o rechazada."
+
+# The words an outcome filter may come as: the API's status codes and the screen's words.
+OUTCOME_WORDS = {
+    "approved": AnnulmentStatus.APPROVED,
+    "rejected": AnnulmentStatus.REJECTED,
+    "aprobada": AnnulmentStatus.APPROVED,
+    "rechazada": AnnulmentStatus.REJECTED,
+}
+# Blank (spaces only) is no filter.
+OUTCOME_PATTERN = padded("|".join([*(literal(word, any_case=True) for word in OUTCOME_WORDS), ""]))
+INSTITUTION_FILTER_PATTERN = f"{padded('')}|{RUT_PATTERN}"
+
+
+def parse_outcome(raw: object) -> AnnulmentStatus | None:
+    """The outcome a decided list is filtered by; none (absent or blank) shows both."""
+    word = trim(raw).lower() if isinstance(raw, str) else ""
+    if not word:
+        return None
+    if word not in OUTCOME_WORDS:
+        raise InvalidInputError(PICK_OUTCOME, field="outcome")
+    return OUTCOME_WORDS[word]
+
+
+def parse_institution(raw: object) -> Rut | None:
+    """The OTEC (its RUT) a decided list is filtered by; none (absent or blank) shows every OTEC."""
+    if raw is None or (isinstance(raw, str) and not trim(raw)):
+        return None
+    return Rut.parse(raw, field="otec")
+
+
+def desk_window_start(now: datetime) -> datetime:
+    """The oldest decision the desk shows: DESK_WINDOW (90 days) before `now`."""
+    return now - DESK_WINDOW
+
+
+def decided_by_officer(request: AnnulmentRequest) -> bool:
+    """A decision an officer took (an annulment migrated from the old system names none)."""
+    return request.decided and request.decided_by_rut is not None and request.decided_at is not None
+
+
+def newest_decided_first(
+    requests: Iterable[AnnulmentRequest],
+    now: datetime,
+    outcome: AnnulmentStatus | None = None,
+    institution: Rut | None = None,
+) -> list[AnnulmentRequest]:
+    """The decisions of the last DESK_WINDOW, newest first, of one outcome and one OTEC when given."""
+    since = desk_window_start(now)
+    chosen = [
+        request
+        for request in requests
+        if decided_by_officer(request)
+        and request.decided_at is not None
+        and request.decided_at >= since
+        and (outcome is None or request.status is outcome)
+        and (institution is None or request.institution_rut == institution)
+    ]
+    return sorted(chosen, key=lambda r: (r.decided_at, r.request_id), reverse=True)
+
+
+@dataclass(frozen=True)
+class DeskFigures:
+    pending: int
+    oldest_pending_at: datetime | None
+    oldest_pending_age: timedelta | None
+    decided: int
+    median_time_to_decide: timedelta | None
+
+
+def desk_figures(
+    pending: Iterable[AnnulmentRequest], decided: Iterable[AnnulmentRequest], now: datetime
+) -> DeskFigures:
+    """The header of the officer's desk.
+
+    - `pending`: how many requests wait for a decision; `oldest_pending_at` / `oldest_pending_age`:
+      when the one waiting longest was made and how long ago (None when none waits; an age never
+      goes below zero, whatever the clocks say).
+    - `decided` / `median_time_to_decide`: the decisions of the last DESK_WINDOW (90 days, counted
+      back from `now` by their decision time) and the median of their request-to-decision times: the
+      middle one of an odd count, the mean of the two middle ones of an even count, None without
+      decisions. A request still pending does not count in the median.
+    """
+    waiting = [request for request in pending if not request.decided]
+    oldest = min((request.requested_at for request in waiting), default=None)
+    recent = newest_decided_first(decided, now)
+    times = sorted(request.decided_at - request.requested_at for request in recent if request.decided_at)
+    median: timedelta | None = None
+    if times:
+        middle = len(times) // 2
+        median = times[middle] if len(times) % 2 else (times[middle - 1] + times[middle]) / 2
+    return DeskFigures(
+        pending=len(waiting),
+        oldest_pending_at=oldest,
+        oldest_pending_age=max(now - oldest, timedelta(0)) if oldest else None,
+        decided=len(recent),
+        median_time_to_decide=median,
+    )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from .duration import ZERO, Duration
 from .rut import Rut
@@ -44,7 +45,15 @@ class Session:
         return Duration(max(0, int((_utc(self.end) - _utc(self.start)).total_seconds())))
 
     def marks_of(self, rut: Rut) -> list[Mark]:
-        return [mark for mark in self.marks if mark.rut == rut]
+        return list(self._marks_by_rut.get(rut, ()))
+
+    @cached_property
+    def _marks_by_rut(self) -> dict[Rut, tuple[Mark, ...]]:
+        # Built once per session: a course's list asks every session for every participant's marks.
+        grouped: dict[Rut, list[Mark]] = {}
+        for mark in self.marks:
+            grouped.setdefault(mark.rut, []).append(mark)
+        return {rut: tuple(marks) for rut, marks in grouped.items()}
 
 
 class IncidentKind(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -18,3 +18,8 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def today_in_chile(clock: Clock) -> date:
+    """The calendar day in Chile: courses start, end and become due by it."""
+    return clock.now().astimezone(CHILE).date()

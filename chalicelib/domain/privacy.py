@@ -45,6 +45,7 @@ class Disclosure(StrEnum):
     NIGHTLY_EXPORT = "nightly_export"  # GET /api/exports/{region}/{day}
     DATA_SUBJECT_REPORT = "data_subject_report"  # GET /api/data-subjects/{rut}/report(.xlsx)
     EMAIL = "email"  # an email that names the person, sent by the notifier
+    PERSON_COURSES = "person_courses"  # GET /api/courses(.xlsx)?criterion=participant_rut
 
 
 def person_subject(who: Rut) -> str:

@@ -20,7 +20,16 @@ from ..domain.errors import (
 )
 from ..services import annulments
 from . import presenters, schemas
-from .http import api, client_address, current_principal, model_response, raw_bytes, read_body, request_header
+from .http import (
+    api,
+    client_address,
+    current_principal,
+    model_response,
+    raw_bytes,
+    read_body,
+    read_query,
+    request_header,
+)
 from .pages import escape, html_page, panel, summary_list
 
 bp = Blueprint(__name__)
@@ -47,8 +56,21 @@ def request(number: str) -> Response:
 def inbox() -> Response:
     """SENCE regional officer: the pending annulment requests of their region, oldest first."""
     principal = current_principal(bp.current_request)
-    items = [presenters.inbox_item(i.request, i.course) for i in annulments.regional_inbox(bootstrap(), principal)]
-    return model_response(schemas.Inbox(items, len(items)))
+    inbox = annulments.regional_inbox(bootstrap(), principal)
+    items = [presenters.inbox_item(i.request, i.course) for i in inbox.items]
+    return model_response(schemas.Inbox(items, len(items), presenters.desk_figures(inbox.figures)))
+
+
+@bp.route("/api/annulments/decided", methods=["GET"])
+@api(ok=schemas.DecidedInbox, query=schemas.DecidedQuery, errors=(400, 403))
+def decided() -> Response:
+    """SENCE regional officer: the requests their region decided in the last 90 days, newest first,
+    by outcome (aprobada / rechazada) and by OTEC when asked."""
+    http_request = bp.current_request
+    principal = current_principal(http_request)
+    query = read_query(http_request, schemas.DecidedQuery)
+    found = annulments.decided_requests(bootstrap(), principal, query.outcome, query.otec)
+    return model_response(presenters.decided_inbox(((i.request, i.course) for i in found.items), found.institutions))
 
 
 @bp.route("/api/annulments/{request_id}", methods=["GET"])

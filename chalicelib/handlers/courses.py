@@ -34,6 +34,8 @@ def search() -> Response:
             page_size=page.page_size,
             first=page.first,
             last=page.last,
+            next_cursor=page.next_cursor,
+            prev_cursor=page.prev_cursor,
         )
     )
 
@@ -75,6 +77,7 @@ def participants(course_code: str) -> Response:
                     credited=row.attendance.credited.hhmmss(),
                     below_minimum=row.below_minimum,
                     incidents=len(row.attendance.incidents),
+                    **presenters.reach_fields(row.reach, result.course.minimum_percent),
                 )
                 for row in page.items
             ],
@@ -115,6 +118,7 @@ def participant_sessions(course_code: str, rut: str) -> Response:
             below_minimum=result.course.is_below_minimum(attendance.percent),
             items=[presenters.session_row(row) for row in attendance.sessions],
             total=len(attendance.sessions),
+            **presenters.reach_fields(result.reach, result.course.minimum_percent),
         )
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Cron, Response
 
 from ..bootstrap import bootstrap
-from ..services import exports
+from ..services import exports, worklist
 from . import presenters, schemas
 from .http import api, current_principal, deliver, model_response
 
@@ -24,7 +24,10 @@ def nightly_exports(event: Any) -> dict[str, Any]:
     detail = raw.get("detail")
     day = detail.get("day") if isinstance(detail, dict) else None
     run = exports.run_nightly_exports(bootstrap(), day if isinstance(day, str) else None)
-    return {"day": run.day, "files": run.files, "rows": run.rows}
+    # The same nightly schedule sends the administrators' daily digest of what entered their
+    # pendientes (one e-mail per person and day at most; services/worklist.py).
+    digests = worklist.send_digests(bootstrap())
+    return {"day": run.day, "files": run.files, "rows": run.rows, "digests": digests.sent}
 
 
 @bp.route("/api/exports", methods=["GET"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
 from ..domain.access import Principal, Profile, ProfileGrant
+from ..domain.annulments import DESK_WINDOW, DeskFigures
 from ..domain.attendance import SessionAttendance
 from ..domain.auth import LoginSession
 from ..domain.certificates import (
@@ -22,6 +25,7 @@ from ..domain.clock import CHILE
 from ..domain.course_queries import CourseDetail
 from ..domain.courses import Course, Party, region_name
 from ..domain.privacy import SubjectReport, correction_note
+from ..domain.reachability import Reach
 from ..domain.rut import Rut
 from . import schemas
 
@@ -159,6 +163,31 @@ def requested(request: AnnulmentRequest, state: CertificateState) -> schemas.Req
 
 def inbox_item(request: AnnulmentRequest, course: Course | None) -> schemas.InboxItemView:
     return schemas.InboxItemView(**_inbox_fields(request, course))  # type: ignore[arg-type]
+
+
+def desk_figures(figures: DeskFigures) -> schemas.DeskFiguresView:
+    age, median = figures.oldest_pending_age, figures.median_time_to_decide
+    return schemas.DeskFiguresView(
+        pending=figures.pending,
+        oldest_pending_at=maybe_chile(figures.oldest_pending_at),
+        oldest_pending_seconds=int(age.total_seconds()) if age is not None else None,
+        window_days=DESK_WINDOW.days,
+        decided=figures.decided,
+        median_decision_seconds=int(median.total_seconds()) if median is not None else None,
+    )
+
+
+def decided_inbox(
+    items: Iterable[tuple[AnnulmentRequest, Course | None]], institutions: Iterable[Party]
+) -> schemas.DecidedInbox:
+    shown = [inbox_item(request, course) for request, course in items]
+    return schemas.DecidedInbox(
+        items=shown,
+        total=len(shown),
+        window_days=DESK_WINDOW.days,
+        # An OTEC whose course is gone is shown by its RUT.
+        institutions=[schemas.PartyView(p.rut.formatted(), p.name or p.rut.formatted()) for p in institutions],
+    )
 
 
 def _inbox_fields(request: AnnulmentRequest, course: Course | None) -> dict[str, object]:
@@ -331,3 +360,13 @@ def subject_report(report: SubjectReport) -> schemas.SubjectReportView:
             for access in report.accesses
         ],
     )
+
+
+def reach_fields(reach: Reach, minimum: int | None) -> dict[str, Any]:
+    """A participant's reach as the participants list and the participant view show it."""
+    return {
+        "held_seconds": reach.held_seconds,
+        "max_reachable_percent": reach.max_reachable_percent,
+        "risk": reach.risk,
+        "risk_label": reach.risk.label(minimum),
+    }

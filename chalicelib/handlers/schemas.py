@@ -19,7 +19,14 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ..domain.access import PROFILE_PATTERN, Profile
-from ..domain.annulments import COMMENT_PATTERN, DECISION_PATTERN, REASON_PATTERN, REQUEST_ID_PATTERN
+from ..domain.annulments import (
+    COMMENT_PATTERN,
+    DECISION_PATTERN,
+    INSTITUTION_FILTER_PATTERN,
+    OUTCOME_PATTERN,
+    REASON_PATTERN,
+    REQUEST_ID_PATTERN,
+)
 from ..domain.attendance import IncidentKind
 from ..domain.auth import MAX_PASSWORD_LENGTH
 from ..domain.bundles import BUNDLE_ID_PATTERN, BundleStatus
@@ -36,6 +43,7 @@ from ..domain.lce import (
     SESSION_ID_PATTERN,
     PushOutcome,
 )
+from ..domain.reachability import Risk
 from ..domain.registry import (
     KNOWN_REGION_PATTERN,
     MAX_HOURS,
@@ -53,6 +61,7 @@ from ..domain.registry import (
 )
 from ..domain.rut import RUT_PATTERN
 from ..domain.signatures import SignatureFailure
+from ..domain.worklist import WorkKind
 
 
 def _doc(description: str, **schema: Any) -> Meta:
@@ -204,17 +213,29 @@ class SearchQuery(Struct, rename={"date_from": "from", "date_to": "to"}):
     value: Annotated[
         str | None,
         _doc(
-            "Según el criterio: código de curso (7 dígitos), código SENCE (10 dígitos) o estado del certificado",
+            "Según el criterio: código de curso (7 dígitos), código SENCE (10 dígitos), estado del certificado,"
+            " RUT de la empresa o del participante, o número de certificado (N-AAAA)",
             format="search-value",
         ),
     ] = None
-    date_from: Annotated[DateText | None, _doc("Fecha de inicio desde (criterio start_date)")] = None
-    date_to: Annotated[DateText | None, _doc("Fecha de inicio hasta (criterio start_date), no antes de from")] = None
+    date_from: Annotated[DateText | None, _doc("Desde (criterios start_date y end_date)")] = None
+    date_to: Annotated[DateText | None, _doc("Hasta (criterios start_date y end_date), no antes de from")] = None
+
+
+Cursor = Annotated[
+    str,
+    Meta(
+        max_length=200,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="Posición opaca (`next_cursor` o `prev_cursor` de una respuesta) de la misma búsqueda y tamaño",
+    ),
+]
 
 
 class SearchPageQuery(SearchQuery):
     page: PageNumber | UnsetType = UNSET
     page_size: PageSize | UnsetType = UNSET
+    cursor: Cursor | UnsetType = UNSET
 
 
 class CourseSummary(Struct, kw_only=True):
@@ -233,11 +254,13 @@ class CourseSummary(Struct, kw_only=True):
 
 class CoursePage(Struct, kw_only=True):
     items: list[CourseSummary]
-    total: int
+    total: Annotated[int, Meta(description="Exacto: de contadores que cada escritura de un curso mantiene")]
     page: int
     page_size: int
     first: int
     last: int
+    next_cursor: Annotated[str | None, Meta(description="La página siguiente (`cursor`); null en la última")]
+    prev_cursor: Annotated[str | None, Meta(description="La página anterior (`cursor`); null en la primera")]
 
 
 Imported = Annotated[bool, Meta(description="Emitido por el sistema anterior a GCA y migrado («Importado»)")]
@@ -288,6 +311,11 @@ class CourseDetailView(CourseSummary, kw_only=True):
     ] = None
 
 
+HeldSeconds = Annotated[int, Meta(description="Duración de las sesiones realizadas, hasta las horas acreditadas")]
+MaxReachable = Annotated[int, Meta(description="Asistencia máxima que aún puede alcanzar (truncada, hasta 100)")]
+RiskLabel = Annotated[str, Meta(description="En palabras: «No alcanza el 75 %», «En riesgo», «Bajo 75 %»; vacío si ok")]
+
+
 class ParticipantItem(Struct):
     rut: str
     name: str
@@ -295,6 +323,10 @@ class ParticipantItem(Struct):
     credited: Annotated[str, Meta(description="HH:MM:SS")]
     below_minimum: bool
     incidents: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 class ParticipantPage(Struct, kw_only=True):
@@ -337,6 +369,10 @@ class ParticipantSessionsView(Struct):
     below_minimum: bool
     items: list[SessionRow]
     total: int
+    held_seconds: HeldSeconds
+    max_reachable_percent: MaxReachable
+    risk: Risk
+    risk_label: RiskLabel
 
 
 # ---------------------------------------------------------------- LCE
@@ -596,9 +632,41 @@ class InboxItemView(AnnulmentSummary, kw_only=True):
     region_code: str
 
 
+class DeskFiguresView(Struct, kw_only=True):
+    pending: Annotated[int, _doc("Solicitudes pendientes")]
+    oldest_pending_at: Annotated[datetime | None, _doc("Fecha de la solicitud pendiente más antigua")]
+    oldest_pending_seconds: Annotated[int | None, _doc("Antigüedad de la solicitud pendiente más antigua, en segundos")]
+    window_days: Annotated[int, _doc("Días hacia atrás de las resoluciones consideradas (90)")]
+    decided: Annotated[int, _doc("Solicitudes resueltas en esos días")]
+    median_decision_seconds: Annotated[
+        int | None, _doc("Mediana del tiempo entre la solicitud y su resolución, en segundos; vacía sin resoluciones")
+    ]
+
+
 class Inbox(Struct):
     items: list[InboxItemView]
     total: int
+    figures: DeskFiguresView
+
+
+class DecidedQuery(Struct):
+    outcome: Annotated[
+        str | None,
+        _doc("Resultado: approved / aprobada o rejected / rechazada; vacío: ambos", pattern=OUTCOME_PATTERN),
+    ] = None
+    otec: Annotated[
+        str | None,
+        _doc(
+            "RUT de la OTEC, con o sin puntos y guion; vacío: todas", pattern=INSTITUTION_FILTER_PATTERN, format="rut"
+        ),
+    ] = None
+
+
+class DecidedInbox(Struct, kw_only=True):
+    items: Annotated[list[InboxItemView], _doc("Resueltas en los últimos 90 días, la más reciente primero")]
+    total: int
+    window_days: int
+    institutions: Annotated[list[PartyView], _doc("Las OTEC de las resoluciones de esos días (para filtrar)")]
 
 
 class RequestCertificate(CertificateSummary, kw_only=True):
@@ -760,3 +828,31 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 def to_json(value: Struct) -> Any:
     """The builtins Chalice serialises (dates and times as ISO 8601 strings)."""
     return msgspec.to_builtins(value)
+
+
+# ---------------------------------------------------------------- work list and profile
+
+
+class WorkItemView(Struct, kw_only=True, omit_defaults=True):
+    kind: WorkKind
+    kind_label: str
+    course_code: str
+    course_name: str
+    since: Annotated[datetime, Meta(description="Desde cuándo está pendiente")]
+    count: Annotated[int | None, Meta(description="Participantes o marcas, según el tipo")] = None
+    outcome: Annotated[AnnulmentStatus | None, Meta(description="Sólo en annulment_decided")] = None
+
+
+class WorklistAnswer(Struct):
+    items: list[WorkItemView]
+
+
+class ProfileView(Struct):
+    rut: str
+    name: str
+    email: str | None
+    digest_enabled: Annotated[bool, Meta(description="Recibe el resumen diario de pendientes por correo")]
+
+
+class DigestBody(Struct, forbid_unknown_fields=True):
+    digest_enabled: bool

@@ -20,6 +20,7 @@ _ASSETS = {
     "exports.js": "application/javascript; charset=utf-8",
     "privacy.js": "application/javascript; charset=utf-8",
     "bundles.js": "application/javascript; charset=utf-8",
+    "worklist.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     # The five states of a certificate, as in the manual's list of courses.
     "estado-pendiente.svg": _SVG,

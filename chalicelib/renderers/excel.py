@@ -20,8 +20,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from ..domain.clock import CHILE
 from ..domain.course_queries import CourseAttendance, ParticipantSessions
 from ..domain.courses import Course
+from ..domain.duration import Duration
 from ..domain.exports import ExportRow
 from ..domain.privacy import SubjectReport
+from ..domain.reachability import Reach
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
@@ -139,12 +141,28 @@ def _session_cells(row: Any) -> tuple[Any, ...]:
     )
 
 
+REACH_HEADERS = ("Horas realizadas", "Máximo alcanzable %", "Alerta")
+
+
+def _reach_cells(reach: Reach, minimum: int | None) -> tuple[Any, ...]:
+    """Held time, the maximum still reachable and the alert in words (never colour alone)."""
+    return (Duration(reach.held_seconds).hhmmss(), reach.max_reachable_percent, reach.risk.label(minimum) or "—")
+
+
 def participant_sessions_sheets(result: ParticipantSessions) -> list[Sheet]:
     participant = result.participant
     rows = [_session_cells(row) for row in result.attendance.sessions]
     summary = Sheet(
         "Participante",
-        ("Código Curso", "Curso", "RUT Participante", "Nombre Participante", "Tiempo acreditado", "Porcentaje"),
+        (
+            "Código Curso",
+            "Curso",
+            "RUT Participante",
+            "Nombre Participante",
+            "Tiempo acreditado",
+            "Porcentaje",
+            *REACH_HEADERS,
+        ),
         [
             (
                 result.course.course_code,
@@ -153,9 +171,10 @@ def participant_sessions_sheets(result: ParticipantSessions) -> list[Sheet]:
                 participant.name,
                 result.attendance.credited.hhmmss(),
                 result.attendance.percent,
+                *_reach_cells(result.reach, result.course.minimum_percent),
             )
         ],
-        (14, 40, 16, 40, 18, 12),
+        (14, 40, 16, 40, 18, 12, 18, 16, 20),
     )
     return [
         Sheet("Registro de Asistencia", SESSION_HEADERS, rows, (12, 36, 13, 13, 15, 12, 12, 20, 16)),
@@ -168,6 +187,7 @@ def course_attendance_sheets(result: CourseAttendance) -> list[Sheet]:
     headers = ["RUT Participante", "Nombre Participante", "Porcentaje Asistencia", "Tiempo acreditado"]
     if minimum is not None:
         headers.append(f"Bajo {minimum} %")
+    headers.extend(REACH_HEADERS)
     summary_rows = []
     for row in result.rows:
         cells: list[Any] = [
@@ -178,6 +198,7 @@ def course_attendance_sheets(result: CourseAttendance) -> list[Sheet]:
         ]
         if minimum is not None:
             cells.append("Sí" if row.below_minimum else "No")
+        cells.extend(_reach_cells(row.reach, minimum))
         summary_rows.append(cells)
     detail_rows = (
         (row.participant.rut.formatted(), row.participant.name, *_session_cells(session_row))
@@ -185,7 +206,7 @@ def course_attendance_sheets(result: CourseAttendance) -> list[Sheet]:
         for session_row in row.attendance.sessions
     )
     return [
-        Sheet("Asistencia Total", headers, summary_rows, (16, 40, 12, 16, 10)),
+        Sheet("Asistencia Total", headers, summary_rows, (16, 40, 12, 16, 10, 18, 16, 20)),
         Sheet(
             "Sesiones",
             ("RUT Participante", "Nombre Participante", *SESSION_HEADERS),

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..domain.access import Principal
 from ..domain.annulments import (
     EXPIRED_LINK,
     INVALID_LINK,
+    DeskFigures,
     Officer,
     ReviewContext,
     decide,
     decision_transition,
+    desk_figures,
+    desk_window_start,
     new_request,
+    newest_decided_first,
     officer_named,
     officer_of,
     oldest_first,
+    parse_institution,
+    parse_outcome,
     parse_reason,
     parse_request_id,
     request_for_officer,
@@ -24,11 +31,12 @@ from ..domain.annulments import (
 )
 from ..domain.audit import AuditEntry, course_subject
 from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, Certificate, CertificateNumber
-from ..domain.courses import Course, course_not_found
+from ..domain.courses import Course, Party, course_not_found
 from ..domain.errors import AuthenticationError, ExpiredCredentialsError
 from ..domain.issuing import visible_certificate
 from ..domain.limits import Limited
 from ..domain.notifications import DECIDED, REQUESTED, event_for
+from ..domain.rut import Rut
 from .limits import admit
 from .ports import Ports
 
@@ -75,13 +83,63 @@ class InboxItem:
     course: Course | None
 
 
-def regional_inbox(ports: Ports, principal: Principal) -> list[InboxItem]:
-    """Pending requests of the officer's region(s), oldest first, each with its course."""
+@dataclass(frozen=True)
+class Inbox:
+    items: list[InboxItem]
+    figures: DeskFigures
+
+
+def _with_courses(ports: Ports, requests: list[AnnulmentRequest]) -> list[InboxItem]:
+    """Each request with its course, the courses read together (one BatchGetItem per 100)."""
+    courses = ports.courses.get_many(request.course_code for request in requests)
+    return [InboxItem(request, courses.get(request.course_code)) for request in requests]
+
+
+def _decided_in_window(ports: Ports, principal: Principal, now: datetime) -> list[AnnulmentRequest]:
+    since = desk_window_start(now)
+    return [
+        request
+        for region in principal.grant.regions
+        for request in ports.annulments.list_decided_for_region(region, since)
+    ]
+
+
+def regional_inbox(ports: Ports, principal: Principal) -> Inbox:
+    """Pending requests of the officer's region(s), oldest first, each with its course; and the desk's
+    figures: how many wait, since when, and the median time to decide over the last 90 days."""
     officer_of(principal)
+    now = ports.clock.now()
     pending = oldest_first(
         request for region in principal.grant.regions for request in ports.annulments.list_pending_for_region(region)
     )
-    return [InboxItem(request, ports.courses.get(request.course_code)) for request in pending]
+    figures = desk_figures(pending, _decided_in_window(ports, principal, now), now)
+    return Inbox(_with_courses(ports, pending), figures)
+
+
+@dataclass(frozen=True)
+class DecidedList:
+    items: list[InboxItem]
+    institutions: list[Party]
+
+
+def decided_requests(ports: Ports, principal: Principal, raw_outcome: object, raw_institution: object) -> DecidedList:
+    """The requests the officer's region(s) decided in the last 90 days, newest first, filtered by
+    outcome (aprobada / rechazada) and by OTEC when asked; with every OTEC of the window, to choose from."""
+    officer_of(principal)
+    outcome = parse_outcome(raw_outcome)
+    institution = parse_institution(raw_institution)
+    now = ports.clock.now()
+    window = newest_decided_first(_decided_in_window(ports, principal, now), now)
+    items = _with_courses(ports, window)
+    shown = {request.request_id for request in newest_decided_first(window, now, outcome, institution)}
+    institutions: dict[Rut, Party] = {}
+    for item in items:
+        known = item.course.institution if item.course else Party(item.request.institution_rut, "")
+        institutions.setdefault(item.request.institution_rut, known)
+    return DecidedList(
+        [item for item in items if item.request.request_id in shown],
+        sorted(institutions.values(), key=lambda party: (party.name, party.rut.compact())),
+    )
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from ..domain.bundles import (
     stale,
 )
 from ..domain.certificates import Certificate, CertificateStatus
+from ..domain.clock import today_in_chile
 from ..domain.course_queries import ParticipantSessions, course_attendance, participant_sessions
 from ..domain.courses import Course, Participant
 from ..domain.errors import DomainError
@@ -279,7 +280,8 @@ def _add_course(ports: Ports, bundle: Bundle, course: Course, add: Callable[...,
     state = course.certificate_state.value
     participants = ports.courses.participants(code)
     sessions = ports.sessions.list_for_course(code)
-    attendance = course_attendance(course, participants, sessions)
+    today = today_in_chile(ports.clock)
+    attendance = course_attendance(course, participants, sessions, today)
     disclose(ports, owner, Disclosure.ATTENDANCE_WORKBOOK, course_code=code)
     add(
         attendance_path(code),
@@ -289,7 +291,7 @@ def _add_course(ports: Ports, bundle: Bundle, course: Course, add: Callable[...,
         state,
     )
     for participant in _by_rut(participants):
-        result = participant_sessions(course, participant, sessions)
+        result = participant_sessions(course, participant, sessions, today)
         disclose(ports, owner, Disclosure.PARTICIPANT_WORKBOOK, course_code=code, subject_rut=participant.rut)
         add(participant_path(code, participant.rut), _sessions_workbook(ports, result), code, "", state)
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 
 from ..domain.access import Principal
-from ..domain.certificates import CertificateState
+from ..domain.certificates import CertificateNumber
+from ..domain.clock import today_in_chile
 from ..domain.course_queries import (
     CourseAttendance,
     CourseDetail,
     CourseSearch,
     Criterion,
+    Listing,
     Page,
     ParticipantRow,
     ParticipantSessions,
     course_attendance,
     course_detail,
+    keyset_page,
+    listing_for,
+    locate,
     paginate,
     parse_paging,
     parse_search,
     participant_sessions,
+    position_of,
+    read_cursor,
     visible_course,
     visible_courses,
 )
@@ -32,31 +40,91 @@ from .ports import Ports
 from .privacy import disclose
 
 
-def _found(ports: Ports, principal: Principal, search: CourseSearch) -> list[Course]:
-    principal.ensure_otec()
-    institution = principal.institution_rut
+def _looked_up(ports: Ports, principal: Principal, search: CourseSearch) -> list[Course]:
+    """The lookups: one course, one certificate's course, or the courses one person took (their
+    enrolments by RUT, then one BatchGetItem of those courses); what the caller may see is kept later."""
     if search.criterion in (Criterion.COURSE_CODE, Criterion.ACTION_ID):
         course = ports.courses.get(search.value)
         return [course] if course is not None else []
-    if search.criterion is Criterion.SENCE_CODE:
-        return ports.courses.by_sence_code(institution, search.value)
-    if search.criterion is Criterion.STATE:
-        return ports.courses.by_state(institution, search.program, CertificateState(search.value))
-    assert search.date_from is not None and search.date_to is not None
-    return ports.courses.by_start_date(institution, search.program, search.date_from, search.date_to)
+    if search.criterion is Criterion.CERTIFICATE_NUMBER:
+        number = CertificateNumber.parse(search.value, field="value")
+        certificate = ports.certificates.get(principal.institution_rut, number)
+        course = ports.courses.get(certificate.course_code) if certificate is not None else None
+        return [course] if course is not None else []
+    who = Rut.parse(search.value, field="value")
+    # Which courses a person took is their personal data: the search is logged (put while it reads).
+    disclose(ports, principal, Disclosure.PERSON_COURSES, subject_rut=who)
+    return list(ports.courses.get_many(e.course_code for e in ports.courses.enrolments_of(who)).values())
 
 
 def search_courses(ports: Ports, principal: Principal, params: Mapping[str, str]) -> Page[Course]:
-    """One page of the courses of the chosen institution (and region) that match the search form."""
+    """One page of the courses of the chosen institution (and region) that match the search form.
+
+    A list criterion reads about one page from its index whatever the institution's size: page 1 from
+    the start, a cursor's page after (or before) the course it names, the last page backwards from the
+    end, another page N from the day the tallies place it on. The total comes from the tallies."""
     search = parse_search(params)
-    found = _found(ports, principal, search)
-    return paginate(visible_courses(principal, search, found), *parse_paging(params))
+    page_number, size = parse_paging(params)
+    principal.ensure_otec()
+    raw_cursor = params.get("cursor")
+    cursor = read_cursor(raw_cursor, search, size) if raw_cursor else None
+    listing = listing_for(principal, search)
+    if listing is None:
+        found = visible_courses(principal, search, _looked_up(ports, principal, search))
+        offset = cursor.offset if cursor else (page_number - 1) * size
+        return keyset_page(search, None, found[offset : offset + size], offset, size, len(found))
+    total = ports.courses.count(listing)
+    if cursor is not None:
+        if cursor.before is not None:
+            items = ports.courses.page(listing, cursor.before, size, backward=True)[::-1]
+        else:
+            items = ports.courses.page(listing, cursor.after, size)
+        return keyset_page(search, listing.kind, items, cursor.offset, size, total)
+    offset = (page_number - 1) * size
+    return keyset_page(search, listing.kind, _jump(ports, listing, offset, size, total), offset, size, total)
+
+
+def _jump(ports: Ports, listing: Listing, offset: int, size: int, total: int) -> list[Course]:
+    """Page N without a cursor: the first from the start, the last backwards from the end, any other from
+    the day the day tallies place item `offset` on (reading that day's earlier courses too)."""
+    if offset >= total:
+        return []
+    if offset == 0:
+        return ports.courses.page(listing, None, size)
+    if offset + size >= total:
+        return ports.courses.page(listing, None, total - offset, backward=True)[::-1]
+    located = locate(ports.courses.day_counts(listing), offset)
+    if located is None:
+        return []
+    day, skip = located
+    from_day = replace(listing, first=max(day, listing.first) if listing.first else day)
+    return ports.courses.page(from_day, None, skip + size)[skip:]
+
+
+EXPORT_BATCH = 500
+
+
+def _every_course(ports: Ports, listing: Listing) -> Iterator[Course]:
+    """The whole list, page after page by key: the workbook is written while it is read."""
+    after = None
+    while True:
+        batch = ports.courses.page(listing, after, EXPORT_BATCH)
+        yield from batch
+        if len(batch) < EXPORT_BATCH:
+            return
+        after = position_of(batch[-1], listing.kind)
 
 
 def export_search(ports: Ports, principal: Principal, params: Mapping[str, str]) -> downloads.Download:
     """Exportar a Excel: the whole result, not one page."""
     search = parse_search(params)
-    found = visible_courses(principal, search, _found(ports, principal, search))
+    principal.ensure_otec()
+    listing = listing_for(principal, search)
+    found: Iterable[Course] = (
+        visible_courses(principal, search, _looked_up(ports, principal, search))
+        if listing is None
+        else _every_course(ports, listing)
+    )
     folder = principal.institution_rut.compact()
     return downloads.workbook(ports, folder, "cursos-sence.xlsx", lambda out: ports.workbooks.course_list(found, out))
 
@@ -78,7 +146,8 @@ def _attendance(ports: Ports, principal: Principal, raw_code: str, what: Disclos
     code = course.course_code
     # Allowed: the access entry is put now, while the enrolment and the sessions are read.
     disclose(ports, principal, what, course_code=code)
-    return course_attendance(course, ports.courses.participants(code), ports.sessions.list_for_course(code))
+    sessions = ports.sessions.list_for_course(code)
+    return course_attendance(course, ports.courses.participants(code), sessions, today_in_chile(ports.clock))
 
 
 def get_participants(
@@ -113,7 +182,7 @@ def _participant_sessions(
     if participant is None:
         raise NotFoundError(f"El RUT {rut.formatted()} no participa en el curso {code}.")
     disclose(ports, principal, what, course_code=code, subject_rut=rut)  # put while the sessions are read
-    return participant_sessions(course, participant, ports.sessions.list_for_course(code))
+    return participant_sessions(course, participant, ports.sessions.list_for_course(code), today_in_chile(ports.clock))
 
 
 def export_participant_sessions(ports: Ports, principal: Principal, raw_code: str, raw_rut: str) -> downloads.Download:

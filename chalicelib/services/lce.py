@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.audit import AuditEntry, course_subject
+from ..domain.clock import today_in_chile
 from ..domain.courses import parse_course_code
 from ..domain.errors import AuthenticationError
 from ..domain.lce import (
@@ -18,6 +19,7 @@ from ..domain.lce import (
     validate_against_course,
 )
 from ..domain.rut import Rut
+from ..domain.worklist import tally_course
 from .ports import Ports
 
 MIN_KEY, MAX_KEY = 16, 256
@@ -42,7 +44,8 @@ def record_session(
     code = parse_course_code(raw_code)
     session = parse_session(session_id, body)
     course = ensure_open(ports.courses.get(code), institution, code)
-    validate_against_course(course, session, {p.rut for p in ports.courses.participants(code)})
+    people = ports.courses.participants(code)
+    validate_against_course(course, session, {p.rut for p in people})
     digest = fingerprint(session)
     outcome = outcome_of(ports.sessions.fingerprint(code, session.session_id), digest)
     if outcome is PushOutcome.UNCHANGED:
@@ -53,5 +56,7 @@ def record_session(
         ports.clock.now(),
         detail={"session_id": session.session_id, "institution": institution.compact()},
     )
-    ports.transactions.commit_session(course, OPEN_STATES, session, digest, audit)
+    # The course's work list follows its marks: who can no longer reach the minimum, marks left open.
+    tally = tally_course(course, people, ports.sessions.list_for_course(code), session, today_in_chile(ports.clock))
+    ports.transactions.commit_session(course, OPEN_STATES, session, digest, audit, tally)
     return outcome

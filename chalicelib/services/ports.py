@@ -26,13 +26,14 @@ from ..domain.certificates import (
     CourseTransition,
 )
 from ..domain.clock import Clock
-from ..domain.course_queries import CourseAttendance, ParticipantSessions
-from ..domain.courses import Course, Participant, Program
+from ..domain.course_queries import CourseAttendance, Listing, ParticipantSessions, Position
+from ..domain.courses import Course, Participant
 from ..domain.exports import ExportRow
 from ..domain.notifications import EmailMessage
 from ..domain.privacy import Access, SubjectReport
 from ..domain.rut import Rut
 from ..domain.signatures import SignatureCheck
+from ..domain.worklist import CourseTally, DigestSettings, Member, WorkItem
 
 # ---------------------------------------------------------------- people and credentials
 
@@ -51,6 +52,18 @@ class Users(Protocol):
     def email_of(self, who: Rut) -> str | None: ...
 
     def officers_of(self, region_code: str) -> list[Officer]: ...
+
+    def digest_settings(self, who: Rut) -> DigestSettings | None:
+        """Whether the person wants the daily digest, their e-mail and their last digest (one read)."""
+        ...
+
+    def set_digest(self, who: Rut, enabled: bool) -> None:
+        """Only the person's digest choice changes (the API may write no other attribute)."""
+        ...
+
+    def claim_digest(self, who: Rut, day: date, now: datetime) -> bool:
+        """Record the digest of `day` as sent, only if none was for that day (False when one was)."""
+        ...
 
 
 class LoginAttempts(Protocol):
@@ -119,15 +132,23 @@ class Tokens(Protocol):
 class Courses(Protocol):
     def get(self, course_code: str) -> Course | None: ...
 
-    def get_many(self, course_codes: Sequence[str]) -> dict[str, Course]:
-        """The courses that exist among `course_codes`, by code (BatchGetItem, 100 keys a request)."""
+    def get_many(self, course_codes: Iterable[str]) -> dict[str, Course]:
+        """The courses that exist among `course_codes`, by code, in one BatchGetItem per 100 codes."""
         ...
 
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]: ...
+    def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
+        """Up to `limit` courses of the list in (day, code) order, strictly after `after` (backward:
+        strictly before it, nearest first): about `limit` items read, whatever the list's size."""
+        ...
 
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]: ...
+    def count(self, listing: Listing) -> int:
+        """How many courses the list holds (within its day range and regions), exact: from tallies kept
+        by the writes, not by reading the courses."""
+        ...
 
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]: ...
+    def day_counts(self, listing: Listing) -> list[tuple[date, int]]:
+        """The list's courses per sort day, ascending: where a jump to page N starts reading."""
+        ...
 
     def participants(self, course_code: str) -> list[Participant]: ...
 
@@ -178,11 +199,32 @@ class Annulments(Protocol):
 
     def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]: ...
 
+    def list_decided_for_region(self, region_code: str, since: datetime) -> list[AnnulmentRequest]:
+        """The region's requests an officer decided at `since` or later (it may add a few older ones:
+        the domain keeps the exact window)."""
+        ...
+
     def unpublished(self) -> list[tuple[str, str]]:
         """(notification kind, request_id) of every event committed but not yet on the queue."""
         ...
 
     def mark_published(self, kind: str, request_id: str) -> None: ...
+
+
+class Worklist(Protocol):
+    """Each institution's summary items (domain/worklist.py), written by the transactions."""
+
+    def due(self, institution: Rut, today: date) -> list[WorkItem]:
+        """What is due on `today` (Chile), whatever the institution's size: at most two Queries."""
+        ...
+
+    def announced(self, day: date) -> list[WorkItem]:
+        """Every item that entered a work list on `day`: the daily digest's news."""
+        ...
+
+    def members(self, institution: Rut) -> list[Member]:
+        """The institution's administrators, whom its digest is for."""
+        ...
 
 
 class AccessLog(Protocol):
@@ -259,13 +301,18 @@ class Transactions(Protocol):
         session: Session,
         fingerprint: str,
         audit: AuditEntry,
+        tally: CourseTally | None = None,
     ) -> None:
-        """StateConflictError when the course stopped receiving marks."""
+        """StateConflictError when the course stopped receiving marks; with `tally`, the course's
+        work-list items follow its marks."""
         ...
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
-        """Create (`expected_version` None) or replace the course at the version read; CourseChangedError
-        when it was written meanwhile."""
+    def commit_registry_course(
+        self, course: Course, expected_version: int | None, audit: AuditEntry, replaced: Course | None = None
+    ) -> None:
+        """Create (`expected_version` None) or replace the course (`replaced`, as read, given with its
+        version) at the version read, its search tallies moved with it; CourseChangedError when it was
+        written meanwhile."""
         ...
 
     def commit_enrolment(
@@ -420,6 +467,7 @@ class Ports:
     sessions: Sessions
     certificates: Certificates
     annulments: Annulments
+    worklist: Worklist
     audit: AuditLog
     access_log: AccessLog
     transactions: Transactions

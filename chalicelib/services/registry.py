@@ -63,7 +63,9 @@ def put_course(ports: Ports, raw_code: str, body: Mapping[str, Any]) -> CourseFe
             detail={"fields": ",".join(changed)},
         )
         try:
-            ports.transactions.commit_registry_course(course, existing.version if existing else None, audit)
+            ports.transactions.commit_registry_course(
+                course, existing.version if existing else None, audit, replaced=existing
+            )
         except CourseChangedError:
             continue
         return CourseFed(outcome, course, changed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain.certificates import AnnulmentRequest, AnnulmentStatus, CertificateNumber
@@ -27,6 +29,7 @@ def annulment_item(request: AnnulmentRequest) -> AnnulmentModel:
         requested_by_name=request.requested_by_name,
         status=request.status.value,
         pending_region=request.region_code if request.status is AnnulmentStatus.PENDING else None,
+        decided_region=request.region_code if request.decided and request.decided_by_rut else None,
         decided_at=iso(request.decided_at) if request.decided_at else None,
         decided_by_rut=request.decided_by_rut.compact() if request.decided_by_rut else None,
         decided_by_name=request.decided_by_name,
@@ -69,6 +72,13 @@ class AnnulmentRepository:
 
     def list_pending_for_region(self, region_code: str) -> list[AnnulmentRequest]:
         return [annulment_from_item(item) for item in AnnulmentModel.pending_region_index.query(region_code)]
+
+    def list_decided_for_region(self, region_code: str, since: datetime) -> list[AnnulmentRequest]:
+        """The region's decisions taken at `since` or later (Query on `decided_region_index`), and maybe a
+        few from the day before: times stored with another offset compare as text, so the Query starts
+        a day early and the domain keeps the exact window."""
+        window = AnnulmentModel.decided_at >= iso((since - timedelta(days=1)).astimezone(UTC))
+        return [annulment_from_item(item) for item in AnnulmentModel.decided_region_index.query(region_code, window)]
 
     def unpublished(self) -> list[tuple[str, str]]:
         """(notification kind, request_id) of every event still owed to the queue."""

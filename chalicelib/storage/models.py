@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -71,6 +72,11 @@ class UserModel(Model):
     grants = ListAttribute(of=GrantMap, default=list)
     officer_region = UnicodeAttribute(null=True)
     officer_region_index = OfficerRegionIndex()
+    # The daily digest: turned off by its owner (the API may write only this attribute), and the
+    # Chilean day and time of the last one sent (written by the digest alone, on condition).
+    digest_off = BooleanAttribute(null=True)
+    digest_day = UnicodeAttribute(null=True)
+    digest_at = UnicodeAttribute(null=True)
 
 
 class LoginAttemptModel(Model):
@@ -135,15 +141,37 @@ class InstitutionProgramIndex(GlobalSecondaryIndex["CourseModel"]):
     start_key = UnicodeAttribute(range_key=True)
 
 
-class SenceCodeIndex(GlobalSecondaryIndex["CourseModel"]):
-    """Courses of one institution with one Código SENCE."""
+class SenceStartIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program with one Código SENCE, by start date (pages by key)."""
 
     class Meta:
-        index_name = "sence_code_index"
+        index_name = "sence_start_index"
         projection = AllProjection()
 
-    inst_sence = UnicodeAttribute(hash_key=True)
-    course_code = UnicodeAttribute(range_key=True)
+    inst_program_sence = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class CompanyStartIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program for one company (empresa), by start date."""
+
+    class Meta:
+        index_name = "company_start_index"
+        projection = AllProjection()
+
+    inst_program_company = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
+class EndDateIndex(GlobalSecondaryIndex["CourseModel"]):
+    """Courses of one institution and program by end date: search by end-date range."""
+
+    class Meta:
+        index_name = "end_date_index"
+        projection = AllProjection()
+
+    inst_program = UnicodeAttribute(hash_key=True)
+    end_key = UnicodeAttribute(range_key=True)
 
 
 class StateIndex(GlobalSecondaryIndex["CourseModel"]):
@@ -182,12 +210,30 @@ class CourseModel(Model):
     version = NumberAttribute(default=0)
     # Index keys, derived from the fields above by the repository on every write.
     inst_program = UnicodeAttribute()
-    inst_sence = UnicodeAttribute()
+    inst_program_sence = UnicodeAttribute()
+    inst_program_company = UnicodeAttribute()
     inst_program_state = UnicodeAttribute()
     start_key = UnicodeAttribute()
+    end_key = UnicodeAttribute()
     institution_program_index = InstitutionProgramIndex()
-    sence_code_index = SenceCodeIndex()
+    sence_start_index = SenceStartIndex()
+    company_start_index = CompanyStartIndex()
+    end_date_index = EndDateIndex()
     state_index = StateIndex()
+
+
+class TallyModel(Model):
+    """How many courses one search list holds, kept exact by the transactions that write courses.
+
+    `tally_key` names the list (`<index>#<partition>`, e.g. `state#75998240#impulsa_personas#PENDING`);
+    `bucket` is `T` (all), `Y#<yyyy>`, `M#<yyyy-mm>`, `D#<yyyy-mm-dd>` (by the list's sort day), and
+    per region `R#<region>#T` and `R#<region>#D#<yyyy-mm-dd>`. Every write is an `ADD count`.
+    """
+
+    Meta = _meta("course_tallies")
+    tally_key = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(default=0)
 
 
 class ParticipantRutIndex(GlobalSecondaryIndex["ParticipantModel"]):
@@ -335,6 +381,17 @@ class PendingRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     requested_at = UnicodeAttribute(range_key=True)
 
 
+class DecidedRegionIndex(GlobalSecondaryIndex["AnnulmentModel"]):
+    """A regional office's decisions by decision time (sparse: only requests an officer decided)."""
+
+    class Meta:
+        index_name = "decided_region_index"
+        projection = AllProjection()
+
+    decided_region = UnicodeAttribute(hash_key=True)
+    decided_at = UnicodeAttribute(range_key=True)
+
+
 class OutboxIndex(GlobalSecondaryIndex["AnnulmentModel"]):
     """Notifications decided but not yet handed to the queue (sparse): what the relay re-sends."""
 
@@ -363,12 +420,53 @@ class AnnulmentModel(Model):
     decided_by_rut = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
     decision_comment = UnicodeAttribute(null=True)
+    # The region of a request an officer decided, set by the decision: the officer's desk.
+    decided_region = UnicodeAttribute(null=True)
     # The event this request still owes the queue (REQUESTED or DECIDED), written in the same
     # transaction as the state it announces and removed once the queue has it.
     outbox_status = UnicodeAttribute(null=True)
     course_index = AnnulmentCourseIndex()
     pending_region_index = PendingRegionIndex()
+    decided_region_index = DecidedRegionIndex()
     outbox_index = OutboxIndex()
+
+
+# ---------------------------------------------------------------- the work list
+
+
+class AnnouncedDayIndex(GlobalSecondaryIndex["WorklistModel"]):
+    """What entered any institution's work list on one Chilean day (sparse): the daily digest."""
+
+    class Meta:
+        index_name = "announced_day_index"
+        projection = AllProjection()
+
+    announced_day = UnicodeAttribute(hash_key=True)
+    institution_rut = UnicodeAttribute(range_key=True)
+
+
+class WorklistModel(Model):
+    """An institution's summary items (domain/worklist.py): one per thing to do, kept current by the
+    transactions that change it, keyed so that what is due today is two ranges of one partition.
+    `M#<rut>` items name the institution's administrators, whom the daily digest is for."""
+
+    Meta = _meta("worklist")
+    institution_rut = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(null=True)  # absent on a stub that only collected facilitator names
+    course_code = UnicodeAttribute(null=True)
+    course_name = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    since = UnicodeAttribute(null=True)
+    count = NumberAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    facilitators = UnicodeSetAttribute(null=True)
+    announced_day = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    # `M#` items: the administrator's profile and regions.
+    profile = UnicodeAttribute(null=True)
+    regions = ListAttribute(of=UnicodeAttribute, null=True)
+    announced_day_index = AnnouncedDayIndex()
 
 
 class AuditModel(Model):
@@ -430,6 +528,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RateLimitModel,
     ApiKeyModel,
     CourseModel,
+    TallyModel,
     ParticipantModel,
     SessionModel,
     CertificateModel,
@@ -438,4 +537,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuditModel,
     AccessLogModel,
     BundleModel,
+    WorklistModel,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -13,6 +13,7 @@ from ..domain.access import Profile, ProfileGrant
 from ..domain.annulments import Officer
 from ..domain.auth import MAX_FAILED_ATTEMPTS, AttemptSlot, UserAccount, slots_free_at
 from ..domain.rut import Rut
+from ..domain.worklist import DigestSettings
 from .dynamo import iso, moment, refused, rut
 from .models import ApiKeyModel, GrantMap, LoginAttemptModel, UserModel
 
@@ -102,6 +103,34 @@ class UserRepository:
             return UserModel.get(who.compact()).email
         except DoesNotExist:
             return None
+
+    def digest_settings(self, who: Rut) -> DigestSettings | None:
+        try:
+            item = UserModel.get(who.compact())
+        except DoesNotExist:
+            return None
+        return DigestSettings(item.email, not item.digest_off, moment(item.digest_at))
+
+    def set_digest(self, who: Rut, enabled: bool) -> None:
+        """Only `digest_off` changes, and only on an existing account."""
+        UserModel(who.compact()).update(
+            actions=[UserModel.digest_off.set(not enabled)], condition=UserModel.rut.exists()
+        )
+
+    def claim_digest(self, who: Rut, day: date, now: datetime) -> bool:
+        """At most one digest per person and day: the day is written on condition it is not there yet."""
+        today = day.isoformat()
+        try:
+            UserModel(who.compact()).update(
+                actions=[UserModel.digest_day.set(today), UserModel.digest_at.set(iso(now))],
+                condition=UserModel.rut.exists()
+                & (UserModel.digest_day.does_not_exist() | (UserModel.digest_day < today)),
+            )
+        except UpdateError as error:
+            if refused(error):
+                return False
+            raise
+        return True
 
     def officers_of(self, region_code: str) -> list[Officer]:
         return [

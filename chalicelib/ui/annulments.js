@@ -1,6 +1,8 @@
 /*
- * GCA for SENCE's Dirección Regional: "Solicitudes de anulación" (the pending requests of the
- * officer's region) and the review of one request (#/solicitud/<id>) with Aprobar / Rechazar.
+ * GCA for SENCE's Dirección Regional: the desk — "Solicitudes de anulación" (the pending requests of the
+ * officer's region, under a header with how many wait, the oldest's age and the median time to decide),
+ * the requests decided in the last 90 days (by outcome and OTEC) — and the review of one request
+ * (#/solicitud/<id>) with Aprobar / Rechazar.
  *
  * The choice is confirmed on the page itself (no window.confirm); after the decision the inbox comes
  * back with the outcome at the top. Server data is always written with textContent, never as HTML.
@@ -31,11 +33,15 @@
   const STATUS = { PENDING: "Pendiente", APPROVED: "Aprobada", REJECTED: "Rechazada" };
   const MESSAGES = {
     empty: "No hay solicitudes pendientes.",
+    noDecided: "No hay solicitudes resueltas en los últimos 90 días.",
+    noDecidedFiltered: "Ninguna solicitud resuelta en los últimos 90 días cumple el filtro elegido.",
+    noneWaiting: "Ninguna espera",
+    noMedian: "Sin resoluciones",
     deciding: "Registrando la resolución…",
   };
   const DECISION_FORM = { summary: "errores-solicitud", inputs: ["comentario"] };
 
-  const view = { generation: 0, principal: null, request: null, decision: null };
+  const view = { generation: 0, principal: null, request: null, decision: null, decidedRequests: 0 };
 
   const byId = (id) => document.getElementById(id);
   const {
@@ -79,6 +85,127 @@
     return characters.length > REASON_PREVIEW ? `${characters.slice(0, REASON_PREVIEW).join("").trimEnd()}…` : text;
   }
 
+  /** A span of time in words: "3 días y 4 horas", "5 horas y 20 minutos", "12 minutos", "menos de 1 minuto". */
+  function span(seconds) {
+    const total = Math.max(0, Math.floor(Number(seconds) || 0));
+    const days = Math.floor(total / 86400);
+    const hours = Math.floor((total % 86400) / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const unit = (n, one, many) => `${n.toLocaleString("es-CL")} ${n === 1 ? one : many}`;
+    if (days) return hours ? `${unit(days, "día", "días")} y ${unit(hours, "hora", "horas")}` : unit(days, "día", "días");
+    if (hours) return minutes ? `${unit(hours, "hora", "horas")} y ${unit(minutes, "minuto", "minutos")}` : unit(hours, "hora", "horas");
+    return minutes ? unit(minutes, "minuto", "minutos") : "menos de 1 minuto";
+  }
+
+  // ------------------------------------------------------------------ the desk's header
+
+  function renderFigures(figures) {
+    const section = byId("bandeja-cifras");
+    if (!figures) {
+      section.hidden = true;
+      return;
+    }
+    byId("cifra-pendientes").textContent = String(figures.pending);
+    const oldest = byId("cifra-antigua");
+    oldest.replaceChildren();
+    if (figures.oldest_pending_seconds === null || figures.oldest_pending_seconds === undefined) {
+      oldest.textContent = MESSAGES.noneWaiting;
+    } else {
+      oldest.append(
+        document.createTextNode(span(figures.oldest_pending_seconds)),
+        element("span", "figures__detail", `desde el ${dayTime(figures.oldest_pending_at)}`),
+      );
+    }
+    const median = byId("cifra-mediana");
+    median.replaceChildren();
+    if (figures.median_decision_seconds === null || figures.median_decision_seconds === undefined) {
+      median.textContent = MESSAGES.noMedian;
+    } else {
+      const count = figures.decided === 1 ? "1 solicitud resuelta" : `${figures.decided} solicitudes resueltas`;
+      median.append(document.createTextNode(span(figures.median_decision_seconds)), element("span", "figures__detail", count));
+    }
+    section.hidden = false;
+  }
+
+  // ------------------------------------------------------------------ Solicitudes resueltas (últimos 90 días)
+
+  const OUTCOME_TAGS = { APPROVED: "approved", REJECTED: "rejected" };
+
+  function decidedRow(item) {
+    const row = element("tr");
+    const open = element("a", "link", "Ver");
+    open.href = `#/solicitud/${encodeURIComponent(item.request_id)}`;
+    open.append(element("span", "visually-hidden", ` la solicitud del certificado N° ${item.certificate_number}`));
+    const institution = item.institution || {};
+    const course = element("span", null, item.course_code);
+    if (item.course_name) course.append(element("span", "cell__detail", item.course_name));
+    const outcome = element("strong", `tag tag--${OUTCOME_TAGS[item.status] || "pending"}`, STATUS[item.status] || item.status);
+    const decided = element("span", null, dayTime(item.decided_at));
+    if (item.decided_by) decided.append(element("span", "cell__secondary", item.decided_by.name));
+    const took = (Date.parse(item.decided_at) - Date.parse(item.requested_at)) / 1000;
+    row.append(
+      cell(item.certificate_number, "nowrap strong"),
+      cell(course),
+      cell(twoLines(institution.name, institution.rut)),
+      cell(outcome, "nowrap"),
+      cell(decided, "nowrap"),
+      cell(Number.isFinite(took) ? span(took) : "", "nowrap"),
+      cell(open, "nowrap cell--action"),
+    );
+    return row;
+  }
+
+  function fillInstitutions(institutions) {
+    const select = byId("resueltas-otec");
+    const chosen = select.value;
+    const options = [element("option", null, "Todas")];
+    options[0].value = "";
+    for (const party of institutions) {
+      const option = element("option", null, `${party.name} (${party.rut})`);
+      option.value = party.rut;
+      options.push(option);
+    }
+    select.replaceChildren(...options);
+    select.value = institutions.some((party) => party.rut === chosen) ? chosen : "";
+  }
+
+  async function showDecided() {
+    const generation = view.generation;
+    const request = ++view.decidedRequests;
+    const wrapper = byId("resueltas-tabla-contenedor");
+    const outcome = byId("resueltas-resultado").value;
+    const otec = byId("resueltas-otec").value;
+    const query = new URLSearchParams();
+    if (outcome) query.set("outcome", outcome);
+    if (otec) query.set("otec", otec);
+    const path = `/api/annulments/decided${query.toString() ? `?${query}` : ""}`;
+    const isCurrent = () => generation === view.generation && request === view.decidedRequests;
+    const data = await load(path, "resueltas-estado", isCurrent, (answer) => Array.isArray(answer.items));
+    if (!data) {
+      wrapper.hidden = true;
+      return;
+    }
+    fillInstitutions(Array.isArray(data.institutions) ? data.institutions : []);
+    if (!data.items.length) {
+      wrapper.hidden = true;
+      byId("tabla-resueltas").tBodies[0].replaceChildren();
+      setStatus("resueltas-estado", outcome || otec ? MESSAGES.noDecidedFiltered : MESSAGES.noDecided, "empty");
+      return;
+    }
+    setStatus("resueltas-estado", "");
+    const otecSelect = byId("resueltas-otec");
+    const otecName = otec && otecSelect.selectedIndex > 0 ? otecSelect.options[otecSelect.selectedIndex].textContent : otec;
+    const filtered = [outcome && (outcome === "aprobada" ? "aprobadas" : "rechazadas"), otecName].filter(Boolean);
+    setCaption(
+      "tabla-resueltas-leyenda",
+      `Solicitudes resueltas — ${regionNames(view.principal)}`,
+      `${data.items.length === 1 ? "1 solicitud" : `${data.items.length} solicitudes`}, la más reciente primero` +
+        (filtered.length ? ` (${filtered.join(", ")})` : ""),
+    );
+    fillCardTable(byId("tabla-resueltas"), data.items.map(decidedRow));
+    wrapper.hidden = false;
+  }
+
   // ------------------------------------------------------------------ Solicitudes de anulación (inbox)
 
   function inboxRow(item) {
@@ -108,8 +235,10 @@
     const wrapper = byId("bandeja-tabla-contenedor");
     wrapper.hidden = true;
     const isCurrent = () => generation === view.generation;
+    showDecided();
     const data = await load("/api/annulments", "bandeja-estado", isCurrent, (answer) => Array.isArray(answer.items));
     if (!data) return;
+    renderFigures(data.figures);
     const pending = data.items.filter((item) => !item.status || item.status === "PENDING");
     if (!pending.length) {
       byId("tabla-bandeja").tBodies[0].replaceChildren();
@@ -267,18 +396,25 @@
     view.decision = null;
     byId("vista-bandeja").hidden = true;
     byId("vista-solicitud").hidden = true;
+    byId("bandeja-cifras").hidden = true;
     if (!isOfficer(principal) || !route) return;
     if (route.name === "request") {
       const back = byId("volver");
       back.href = "#/inicio";
       back.hidden = false;
       showRequest(route.requestId);
-    } else {
+    } else if (route.name === "home") {
       showInbox();
     }
   }
 
   function start() {
+    byId("form-resueltas").addEventListener("submit", (event) => {
+      event.preventDefault();
+      showDecided();
+    });
+    byId("resueltas-resultado").addEventListener("change", showDecided);
+    byId("resueltas-otec").addEventListener("change", showDecided);
     byId("form-decision").addEventListener("submit", (event) => event.preventDefault());
     byId("boton-aprobar").addEventListener("click", () => showChoice("approve"));
     byId("boton-rechazar").addEventListener("click", () => showChoice("reject"));

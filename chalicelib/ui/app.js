@@ -32,12 +32,14 @@
   const ISSUE_ROUTE = /^#\/curso\/(\d{1,10})\/emitir(\/aceptar)?$/;
   const ANNUL_ROUTE = /^#\/curso\/(\d{1,10})\/anular$/;
   const REQUEST_ROUTE = /^#\/solicitud\/([0-9a-f]{32})$/;
+  // Mi perfil (the daily digest switch): every profile has it.
+  const MY_PROFILE_ROUTE = "#/mi-perfil";
   // The screens of each kind of user; any other is sent back to its home.
-  const OFFICER_SCREENS = ["home", "request"];
+  const OFFICER_SCREENS = ["home", "request", "myprofile"];
   const OFFICER_PROFILE = "SENCE_OFFICER";
   // SENCE's data protection officer (Ley 21.719) has one screen: the data subjects' requests.
   const DATA_PROTECTION_PROFILE = "DATA_PROTECTION_OFFICER";
-  const DATA_PROTECTION_SCREENS = ["home"];
+  const DATA_PROTECTION_SCREENS = ["home", "myprofile"];
   const STORE_PREFIX = "gca.";
   const KEPT_KEYS = [STORE.draft];
 
@@ -105,6 +107,7 @@
     issue: "Emisión del certificado de asistencia – Ingreso N° factura/orden de compra",
     accept: "Aceptar el certificado de asistencia",
     annul: "Solicitud de Anulación Certificado.",
+    myprofile: "Mi perfil.",
   };
   const OFFICER_TITLES = { home: "Solicitudes de anulación.", request: "Revisión de la solicitud de anulación." };
   const DATA_PROTECTION_TITLE = "Solicitudes de titulares de datos.";
@@ -117,6 +120,11 @@
         "Ingrese CUS.",
       ],
       note: "Escriba su RUT sin puntos ni guión, terminando en el dígito verificador (por ejemplo, 123456785; si el dígito verificador es K, escriba K al final).",
+    },
+    myprofile: {
+      screen: "Mi perfil.",
+      steps: ["Marque o desmarque «Recibir el resumen diario de pendientes por correo».", "Presione «Guardar»."],
+      note: "El resumen llega a lo más una vez al día, sólo cuando algo nuevo entra a sus pendientes, y nombra cursos, nunca participantes.",
     },
     profile: {
       screen: "Selección de Perfil / Institución.",
@@ -138,6 +146,8 @@
       steps: [
         "Para revisar la asistencia total hacer clic sobre el botón «Descargar Asistencia Total».",
         "Si desea revisar el detalle de asistencia por un participante, hacer clic sobre «Ver».",
+        "«Ver» junto al estado del certificado lo abre en PDF en una pestaña nueva; «Descargar» lo guarda.",
+        "«Imprimir» imprime los datos del curso y todos sus participantes.",
       ],
       note: "En Impulsa Personas se marcan los participantes con menos de 75 % de asistencia.",
     },
@@ -178,9 +188,10 @@
       steps: [
         "Revise las solicitudes de anulación de certificados de los cursos de su región.",
         "Presione «Revisar» para ver los datos del certificado y resolver la solicitud.",
+        "En «Solicitudes resueltas» vea lo resuelto en los últimos 90 días; filtre por resultado y por OTEC.",
         "En «Exportaciones nocturnas», presione «Descargar» para bajar el Excel de los certificados emitidos y anulados en un día.",
       ],
-      note: "",
+      note: "Arriba: cuántas solicitudes esperan, desde cuándo espera la más antigua y la mediana del tiempo en resolver de los últimos 90 días.",
     },
     dataSubjects: {
       screen: "Solicitudes de titulares de datos.",
@@ -739,6 +750,31 @@
   }
 
   /**
+   * A document behind GET path shown in a new tab (e.g. a certificate's PDF with ?inline=true). The tab is
+   * opened at the click, before the answer, so that no pop-up blocker stops it; it is closed again when
+   * the answer is not a link, whose reason goes to the status line.
+   */
+  async function openInNewTab(path, button, statusId) {
+    if (button.disabled) return;
+    const tab = window.open("", "_blank");
+    if (tab) tab.opener = null;
+    setBusyDisabled(button, true);
+    setStatus(statusId, MESSAGES.preparing);
+    const result = await api("GET", path);
+    setBusyDisabled(button, false);
+    const link = result.status === 200 && result.data && result.data.url;
+    if (link && /^https?:\/\//.test(link)) {
+      setStatus(statusId, `Se abrió «${result.data.filename}» en una pestaña nueva.`);
+      if (tab) tab.location.replace(link);
+      else window.location.assign(link); // no new tab allowed: show it here
+      return;
+    }
+    if (tab) tab.close();
+    const message = failure(result);
+    if (message) setStatus(statusId, message, "error");
+  }
+
+  /**
    * The error summary of a form (the shell's GOV.UK pattern) for a message that is not about a field, with
    * a way out when there is one: link {href, text}. focus=false leaves the focus to the caller.
    */
@@ -807,6 +843,7 @@
     state.view = view;
     showNotice(notice);
     byId("boton-cerrar-sesion").hidden = !(sessionToken() || loginToken());
+    byId("enlace-mi-perfil").hidden = !(view === "home" && sessionToken());
     setTitle(view, false);
     // On a change of screen, tell screen readers where they are; not on the first load.
     if (!state.firstRender) byId(VIEWS[view].heading).focus();
@@ -920,6 +957,7 @@
   /** The screen of the home view named by a hash, or null when the hash is not one of them. */
   function homeRoute(hash) {
     if (hash === ROUTES.home) return { name: "home" };
+    if (hash === MY_PROFILE_ROUTE) return { name: "myprofile" };
     let match = COURSE_ROUTE.exec(hash);
     if (match) return { name: "course", courseCode: match[1] };
     match = PARTICIPANT_ROUTE.exec(hash);
@@ -1157,7 +1195,7 @@
     if (name === "home") return true;
     if (isOfficer(principal)) return OFFICER_SCREENS.includes(name);
     if (isDataProtectionOfficer(principal)) return DATA_PROTECTION_SCREENS.includes(name);
-    return !OFFICER_SCREENS.includes(name);
+    return name === "myprofile" || !OFFICER_SCREENS.includes(name);
   }
 
   /** The names of a SENCE officer's regions, for the inbox and the exports. */
@@ -1168,6 +1206,7 @@
 
   function homeTitle() {
     const name = state.route && state.route.name;
+    if (name === "myprofile") return TITLES.myprofile;
     if (isOfficer(state.principal)) return OFFICER_TITLES[name] || OFFICER_TITLES.home;
     if (isDataProtectionOfficer(state.principal)) return DATA_PROTECTION_TITLE;
     return TITLES[name] || "Cursos.";
@@ -1247,7 +1286,8 @@
     if (state.view === "profile") help = HELP.profile;
     if (state.view === "home") {
       const name = state.route && state.route.name;
-      if (isOfficer(state.principal)) help = name === "request" ? HELP.request : HELP.annulments;
+      if (name === "myprofile") help = HELP.myprofile;
+      else if (isOfficer(state.principal)) help = name === "request" ? HELP.request : HELP.annulments;
       else if (isDataProtectionOfficer(state.principal)) help = HELP.dataSubjects;
       else help = HELP[name] || HELP.courses;
     }
@@ -1349,6 +1389,7 @@
     load,
     followDownload,
     download,
+    openInNewTab,
   });
 
   // Deferred scripts all run before DOMContentLoaded: the features' `gca:inicio` listeners are in place by then.

@@ -338,7 +338,26 @@
     fact(list, "N° de factura", certificate.invoice_number);
     if (certificate.imported) fact(list, "Origen", `Importado — ${certificate.source || "sistema anterior"}`);
     const participants = Array.isArray(certificate.participants) ? certificate.participants : [];
-    participantRows("tabla-anular", participants, null);
+    renderAnnulParticipants(participants, 1, window.GCAPager.sizes[0]);
+  }
+
+  /** The certificate's participants, a page at a time with the manual's pager ("Mostrando registros 1 a 10 de N"). */
+  function renderAnnulParticipants(participants, page, pageSize) {
+    const total = participants.length;
+    const pages = Math.max(1, Math.ceil(total / pageSize));
+    const current = Math.min(Math.max(1, page), pages);
+    const start = (current - 1) * pageSize;
+    const shown = participants.slice(start, start + pageSize);
+    participantRows("tabla-anular", shown, null);
+    const nav = byId("paginas-anular");
+    nav.hidden = !total;
+    window.GCAPager.pager("paginas-anular", (to, size) => renderAnnulParticipants(participants, to, size)).update({
+      page: current,
+      page_size: pageSize,
+      total,
+      first: total ? start + 1 : 0,
+      last: start + shown.length,
+    });
   }
 
   function updateCount() {

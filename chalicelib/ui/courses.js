@@ -38,8 +38,40 @@
       wrong: "El código SENCE tiene 10 dígitos (ejemplo: 1237740585).",
     },
     state: { label: "Estado del certificado", field: "state" },
-    start_date: { label: "Fecha de inicio", field: "dates" },
+    start_date: { label: "Fecha de inicio", field: "dates", legend: "Fecha de inicio del curso" },
+    end_date: { label: "Fecha de término", field: "dates", legend: "Fecha de término del curso" },
+    company_rut: {
+      label: "RUT de la empresa",
+      field: "text",
+      hint: "Con dígito verificador, por ejemplo 96.500.500-5.",
+      pattern: /^\d{1,8}-?[\dkK]$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el RUT de la empresa.",
+      wrong: "El RUT no tiene un formato válido (ejemplo: 96.500.500-5).",
+    },
+    participant_rut: {
+      label: "RUT del participante",
+      field: "text",
+      hint: "Con dígito verificador, por ejemplo 8.808.603-1: los cursos que tomó esa persona.",
+      pattern: /^\d{1,8}-?[\dkK]$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el RUT del participante.",
+      wrong: "El RUT no tiene un formato válido (ejemplo: 8.808.603-1).",
+    },
+    certificate_number: {
+      label: "N° de certificado",
+      field: "text",
+      hint: "Con la forma N-AAAA, por ejemplo 12-2017.",
+      pattern: /^\d{1,7}-\d{4}$/,
+      size: 12,
+      text: true,
+      empty: "Ingrese el número de certificado.",
+      wrong: "El número de certificado tiene la forma N-AAAA (ejemplo: 12-2017).",
+    },
   };
+  const DATE_CRITERIA = ["start_date", "end_date"];
 
   const PROGRAMS = { impulsa_personas: "Impulsa Personas", aprendizajes: "Aprendizajes" };
 
@@ -114,6 +146,8 @@
     failure,
     load,
     download,
+    openInNewTab,
+    setBusyDisabled,
     showErrors,
     clearErrors,
     isTrainingBody,
@@ -284,8 +318,11 @@
     if (field === "text") {
       byId("busqueda-valor-etiqueta").textContent = config.label;
       byId("busqueda-valor-ayuda").textContent = config.hint;
-      byId("busqueda-valor").maxLength = config.digits + 4; // room for stray spaces or dots
+      const input = byId("busqueda-valor");
+      input.maxLength = (config.size || config.digits) + 4; // room for stray spaces or dots
+      input.inputMode = config.text ? "text" : "numeric";
     }
+    if (field === "dates") byId("busqueda-fechas-leyenda").textContent = config.legend;
   }
 
   /** dd-mm-aaaa (also d/m/aaaa or ddmmaaaa) → "dd-mm-aaaa", or null when it is not a real day. */
@@ -316,7 +353,9 @@
       const value = input.value.replace(/[\s.]/g, "");
       input.value = value;
       if (!value) errors.push({ input: input.id, message: config.empty });
-      else if (!new RegExp(`^\\d{${config.digits}}$`).test(value)) errors.push({ input: input.id, message: config.wrong });
+      else if (!(config.pattern || new RegExp(`^\\d{${config.digits}}$`)).test(value)) {
+        errors.push({ input: input.id, message: config.wrong });
+      }
       params.value = value;
     } else if (config && config.field === "state") {
       params.value = byId("busqueda-estado").value;
@@ -360,7 +399,7 @@
 
   function searchQuery(params) {
     const query = new URLSearchParams({ program: params.program, criterion: params.criterion });
-    if (params.criterion === "start_date") {
+    if (DATE_CRITERIA.includes(params.criterion)) {
       query.set("from", params.from);
       query.set("to", params.to);
     } else {
@@ -371,7 +410,7 @@
 
   function searchedFor(params) {
     const parts = [PROGRAMS[params.program]];
-    if (params.criterion === "start_date") parts.push(`${params.from} a ${params.to}`);
+    if (DATE_CRITERIA.includes(params.criterion)) parts.push(`${params.from} a ${params.to}`);
     else if (params.criterion === "state") parts.push(STATES[params.value] ? STATES[params.value].label : "");
     else parts.push(params.value);
     return parts.filter(Boolean).join(" · ");
@@ -402,13 +441,18 @@
     byId("busqueda-programa").focus();
   }
 
-  async function runSearch(params, page, pageSize, { focusResults = false } = {}) {
+  /**
+   * One page of the search. Next and previous follow the answer's cursors (the API reads only that page);
+   * first, last, "Ir a página" and a stored page ask for the page number.
+   */
+  async function runSearch(params, page, pageSize, { focusResults = false, cursor = null } = {}) {
     const generation = view.generation;
     const request = ++view.requests;
     const button = byId("boton-buscar");
     const results = byId("resultados-cursos");
     const query = searchQuery(params);
-    query.set("page", String(page));
+    if (cursor) query.set("cursor", cursor);
+    else query.set("page", String(page));
     query.set("page_size", String(pageSize));
     setBusy(button, true);
     results.hidden = false;
@@ -439,6 +483,11 @@
     const message = failure(result);
     if (message === null) return;
     const field = result.status === 400 && result.data && result.data.error ? result.data.error.field : null;
+    if (field === "cursor") {
+      // A position that no longer fits the search: ask for that page by its number instead.
+      runSearch(params, page, pageSize, { focusResults });
+      return;
+    }
     if (field === "page" || field === "page_size") {
       // A page or page size the API refuses (e.g. from a stored search): start again from the first page.
       if (page !== 1 || pageSize !== PAGE_SIZES[0]) runSearch(params, 1, PAGE_SIZES[0], { focusResults });
@@ -489,7 +538,13 @@
     }
     setStatus("resultados-cursos-estado", "");
     byId("tabla-cursos").tBodies[0].replaceChildren(...data.items.map(courseRow));
-    pager("paginas-cursos", (page, pageSize) => runSearch(params, page, pageSize)).update(data);
+    pager("paginas-cursos", (page, pageSize) => {
+      const sameSize = pageSize === data.page_size;
+      let cursor = null;
+      if (sameSize && page === data.page + 1) cursor = data.next_cursor;
+      else if (sameSize && page === data.page - 1) cursor = data.prev_cursor;
+      runSearch(params, page, pageSize, { cursor });
+    }).update(data);
     body.hidden = false;
   }
 
@@ -519,15 +574,20 @@
           ? `anulado el ${day(certificate.annulled_at)}`
           : `vigente, emitido el ${day(certificate.issued_at)}`;
       line.textContent = `Certificado N° ${certificate.number} (${status})`;
-      // "Ver": the certificate in PDF (an annulled one comes stamped CERTIFICADO ANULADO).
+      // "Ver": the certificate in PDF in a new tab (an annulled one comes stamped CERTIFICADO ANULADO);
+      // "Descargar": the same file saved.
+      const path = `/api/certificates/${encodeURIComponent(certificate.number)}/pdf`;
       const view = element("button", "link-button", "Ver");
       view.type = "button";
-      view.append(hiddenText(` certificado N° ${certificate.number} en PDF`));
-      view.addEventListener("click", () => {
-        const path = `/api/certificates/${encodeURIComponent(certificate.number)}/pdf`;
-        download(path, view, "certificado-pdf-estado");
-      });
-      wrapper.append(line, view);
+      view.append(hiddenText(` certificado N° ${certificate.number} en PDF`), hiddenText(" (se abre en una pestaña nueva)"));
+      view.addEventListener("click", () => openInNewTab(`${path}?inline=true`, view, "certificado-pdf-estado"));
+      const save = element("button", "link-button", "Descargar");
+      save.type = "button";
+      save.append(hiddenText(` certificado N° ${certificate.number} en PDF`));
+      save.addEventListener("click", () => download(path, save, "certificado-pdf-estado"));
+      const actions = element("span", "certificate-state__actions");
+      actions.append(view, save);
+      wrapper.append(line, actions);
       if (certificate.imported) {
         // Issued by the system GCA replaced and migrated: marked, with where it came from.
         const origin = element("span", "certificate-state__origin");
@@ -609,7 +669,10 @@
   }
 
   function participantRow(code, participant, minimum) {
-    const row = element("tr", participant.below_minimum ? "row--below" : null);
+    // While the course runs its percentage is still growing: "Bajo 75 %" once it has ended (the reach
+    // column warns before); without a reach (older answers), as the percentage says.
+    const below = participant.risk ? participant.risk === "below_minimum" : participant.below_minimum;
+    const row = element("tr", below || participant.risk === "unreachable" ? "row--below" : null);
     const name = element("span", null, participant.name);
     const nameCell = cell(name);
     if (participant.incidents) {
@@ -619,12 +682,21 @@
         tag(count === 1 ? "1 marca incompleta" : `${count} marcas incompletas`, "warning"),
       );
     }
-    const percent = percentCell(participant.attendance_percent, participant.below_minimum, minimum);
+    const percent = percentCell(participant.attendance_percent, below, minimum);
     const link = element("a", "link", "Ver");
     link.href = `#/curso/${encodeURIComponent(code)}/participante/${encodeURIComponent(compactRut(participant.rut))}`;
     link.append(hiddenText(` asistencia de ${participant.name}`));
-    row.append(cell(participant.rut, "nowrap"), nameCell, percent, cell(link, "nowrap"));
+    row.append(cell(participant.rut, "nowrap"), nameCell, percent, reachCell(participant), cell(link, "nowrap"));
     return row;
+  }
+
+  /** The most the participant can still reach, and in words when it is not enough: never colour alone. */
+  function reachCell(participant) {
+    const td = element("td", "numeric nowrap");
+    const warning = { unreachable: "below", at_risk: "warning" }[participant.risk];
+    if (warning && participant.risk_label) td.append(tag(participant.risk_label, warning), document.createTextNode(" "));
+    td.append(element("span", "percent", `${participant.max_reachable_percent} %`));
+    return td;
   }
 
   function renderParticipants(code, data) {
@@ -692,6 +764,7 @@
     const current = detail.data.current_certificate;
     view.importedCertificate = current && current.imported ? code : null;
     renderCourseFacts(detail.data);
+    setFolded(false);
     renderCertificateActions(detail.data);
     renderAnnulments(detail.data.annulments);
     byId("curso-cuerpo").hidden = false;
@@ -765,9 +838,14 @@
     fact(list, "Curso", `${data.course.course_code} — ${data.course.name}`);
     const percent = element("span", "percent", `${data.attendance_percent} %`);
     const minimum = data.course.program === "impulsa_personas" ? 75 : null;
-    if (data.below_minimum && minimum) percent.append(document.createTextNode(" "), tag(`Bajo ${minimum} %`, "below"));
+    const below = data.risk ? data.risk === "below_minimum" : data.below_minimum;
+    if (below && minimum) percent.append(document.createTextNode(" "), tag(`Bajo ${minimum} %`, "below"));
     fact(list, "Porcentaje Asistencia", percent);
     fact(list, "Tiempo acreditado", data.credited);
+    const reach = element("span", "percent", `${data.max_reachable_percent} %`);
+    const warning = { unreachable: "below", at_risk: "warning" }[data.risk];
+    if (warning && data.risk_label) reach.append(document.createTextNode(" "), tag(data.risk_label, warning));
+    fact(list, "Máximo alcanzable", reach);
   }
 
   async function showParticipant(code, rut) {
@@ -819,7 +897,82 @@
     // Any other screen (issue, annulment request) belongs to certificates.js.
   }
 
+  // ------------------------------------------------------------------ Cerrar, the fold, printing
+
+  /** "Cerrar" under the course list: the list goes away (and stays away on "Volver"); the form keeps its values. */
+  function closeResults() {
+    view.search = null;
+    writeStored(null);
+    byId("resultados-cursos").hidden = true;
+    byId("busqueda-programa").focus();
+  }
+
+  /** "▼ Datos del Curso SENCE" folds and unfolds the course's data. */
+  function setFolded(folded) {
+    const toggle = byId("plegar-datos-curso");
+    toggle.setAttribute("aria-expanded", String(!folded));
+    byId("datos-curso-plegable").hidden = folded;
+  }
+
+  /** Every participant of the course, page after page (largest page), or null when a page fails. */
+  async function allParticipants(code) {
+    const size = PAGE_SIZES[PAGE_SIZES.length - 1];
+    const rows = [];
+    for (let page = 1; ; page += 1) {
+      const result = await api("GET", participantsPath(code, page, size));
+      if (result.status !== 200 || !result.data) return { failed: result };
+      rows.push(...result.data.items);
+      if (!result.data.items.length || rows.length >= result.data.total) return { rows, data: result.data };
+    }
+  }
+
+  /** "Imprimir": the whole table on paper (not only the page on screen), then the page as it was. */
+  async function printCourse(button) {
+    const code = view.courseCode;
+    if (!code || button.disabled) return;
+    setBusyDisabled(button, true);
+    const found = await allParticipants(code);
+    setBusyDisabled(button, false);
+    if (found.failed) {
+      const message = failure(found.failed);
+      if (message) setStatus("imprimir-curso-estado", message, "error");
+      return;
+    }
+    const minimum = found.data.minimum_percent;
+    byId("tabla-participantes").tBodies[0].replaceChildren(...found.rows.map((p) => participantRow(code, p, minimum)));
+    setStatus("imprimir-curso-estado", "");
+    document.body.classList.add("print-whole"); // the pager's "Mostrando registros" no longer applies
+    window.print();
+    document.body.classList.remove("print-whole");
+    const paging = view.participantsPaging[code] || { page: 1, pageSize: PAGE_SIZES[0] };
+    loadParticipants(code, paging.page, paging.pageSize);
+  }
+
+  function printAllSessions() {
+    const sessions = view.sessions;
+    if (!sessions) return;
+    byId("tabla-sesiones").tBodies[0].replaceChildren(...sessions.items.map(sessionRow));
+    document.body.classList.add("print-whole");
+  }
+
+  function restoreSessionsPage() {
+    const sessions = view.sessions;
+    document.body.classList.remove("print-whole");
+    if (sessions && !byId("vista-participante").hidden) renderSessionsPage(sessions.page, sessions.pageSize);
+  }
+
   function start() {
+    byId("boton-cerrar-cursos").addEventListener("click", closeResults);
+    byId("plegar-datos-curso").addEventListener("click", (event) => {
+      setFolded(event.currentTarget.getAttribute("aria-expanded") === "true");
+    });
+    byId("boton-imprimir-curso").addEventListener("click", (event) => printCourse(event.currentTarget));
+    byId("boton-imprimir-sesiones").addEventListener("click", () => window.print());
+    // A participant's sessions are all in the page: printed whole, whichever way printing starts.
+    window.addEventListener("beforeprint", () => {
+      if (view.sessions && !byId("vista-participante").hidden) printAllSessions();
+    });
+    window.addEventListener("afterprint", restoreSessionsPage);
     byId("busqueda-criterio").addEventListener("change", criterionFields);
     byId("form-busqueda").addEventListener("submit", submitSearch);
     byId("boton-limpiar").addEventListener("click", clearSearch);
@@ -846,6 +999,9 @@
     });
     criterionFields();
   }
+
+  // The manual's pager, for the other screens' tables (the annulment screen's participants).
+  window.GCAPager = Object.freeze({ pager, sizes: PAGE_SIZES });
 
   // Listen before the shell's first render; wire the form once the document is parsed.
   document.addEventListener("gca:inicio", onHome);

@@ -30,6 +30,7 @@
     nightly_export: "Exportación nocturna",
     data_subject_report: "Informe del titular",
     email: "Correo",
+    person_courses: "Búsqueda de sus cursos por RUT",
   };
   const PROFILES = {
     NATIONAL_ADMIN: "CAPACITADOR - ADMINISTRADOR NACIONAL",

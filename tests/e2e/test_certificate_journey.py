@@ -234,7 +234,7 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     expect(course_fact(page, "Estado Certificado")).to_contain_text(f"Certificado N° {number} (anulado")
     expect(course_fact(page, "Estado Certificado")).not_to_contain_text("vuelva a emitirlo")  # open again
     expect(history.locator("tbody tr").filter(has_text=REASON)).to_contain_text("Aprobada")
-    _, text = pdf_text(page, f"Ver certificado N° {number} en PDF", tmp_path)
+    _, text = pdf_text(page, f"Descargar certificado N° {number} en PDF", tmp_path)
     assert "CERTIFICADO ANULADO" in text
 
     # Anyone holding the certificate sees it annulled.
@@ -323,7 +323,9 @@ def test_regional_officer_rejects_the_request_of_course_5115260(page: Page) -> N
 
     expect(heading(page)).to_have_text("Solicitudes de anulación.")
     expect(page.get_by_text(f"Solicitud rechazada: el certificado N° {number} sigue vigente.")).to_be_visible()
-    expect(page.locator("#vista-bandeja")).not_to_contain_text("5115260")
+    expect(inbox.locator("tbody tr").filter(has_text="5115260")).to_have_count(0)
+    decided = page.get_by_role("table", name=re.compile("^Solicitudes resueltas — Región Metropolitana"))
+    expect(decided.locator("tbody tr").filter(has_text="5115260")).to_contain_text("Rechazada")
 
     # The training body sees the outcome.
     page.get_by_role("button", name="Cerrar Sesión").click()

@@ -166,10 +166,29 @@ def test_national_administrator_reviews_the_attendance_of_course_5115001(page: P
     expect(pager.get_by_role("status")).to_have_text(f"Mostrando registros 11 a {min(20, found)} de {found}")
     expect(by_date.locator("tbody tr")).to_have_count(min(20, found) - 10)
     expect(pager.get_by_label("Ir a página")).to_have_value("2")
+    second_page = by_date.locator("tbody tr").all_inner_texts()
+
+    # Previous (by its cursor), last, then "Ir a página" 2 again: the same courses as by "next".
+    pager.get_by_role("button", name="Página anterior").click()
+    expect(pager.get_by_role("status")).to_have_text(f"Mostrando registros 1 a 10 de {found}")
+    pager.get_by_role("button", name="Última página").click()
+    last_first = (found - 1) // 10 * 10 + 1
+    expect(pager.get_by_role("status")).to_have_text(f"Mostrando registros {last_first} a {found} de {found}")
+    expect(by_date.locator("tbody tr")).to_have_count(found - last_first + 1)
+    pager.get_by_label("Ir a página").select_option("2")
+    expect(pager.get_by_role("status")).to_have_text(f"Mostrando registros 11 a {min(20, found)} de {found}")
+    assert by_date.locator("tbody tr").all_inner_texts() == second_page
 
     listed = sheet_rows(page, "Exportar a Excel", tmp_path, "Listado de Cursos SENCE")
     assert listed[0][0] == "Código Curso"
     assert len(listed) - 1 == found
+
+    # The courses one person took, by their RUT.
+    search(page, "Impulsa Personas", "RUT del participante", **{"RUT del participante": "8.808.603-1"})
+    by_person = courses_table(page, "RUT del participante")
+    expect(by_person.locator("tbody tr").filter(has_text=COURSE)).to_have_count(1)
+    search(page, "Impulsa Personas", "RUT del participante", **{"RUT del participante": "8.808.603-2"})
+    expect(page.get_by_text("El RUT no es válido: el dígito verificador no corresponde.").first).to_be_visible()
 
 
 def test_facilitator_of_the_course_sees_the_same_29_percent(page: Page) -> None:

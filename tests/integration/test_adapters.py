@@ -29,6 +29,7 @@ from chalicelib.domain.certificates import (
     CertificateStatus,
     transition,
 )
+from chalicelib.domain.course_queries import Listing, ListKind
 from chalicelib.domain.courses import Party, Program
 from chalicelib.domain.errors import StateConflictError
 from chalicelib.domain.issuing import CounterConflictError, CourseChangedError, new_certificate
@@ -96,13 +97,27 @@ def test_a_course_comes_back_as_stored_and_is_found_by_each_index(seed):
     assert courses.get("6100001") == stored
     assert courses.get("6100001").otic is None
     assert courses.get("6199999") is None
-    assert courses.by_sence_code(own.rut, "1230000001") == [stored]
-    assert courses.by_sence_code(OTEC.rut, "1230000001") == []
-    assert courses.by_state(own.rut, Program.IMPULSA_PERSONAS, CertificateState.PENDING) == [stored]
-    assert courses.by_state(own.rut, Program.IMPULSA_PERSONAS, CertificateState.ISSUED) == []
-    assert courses.by_start_date(own.rut, Program.IMPULSA_PERSONAS, date(2018, 4, 2), date(2018, 4, 2)) == [stored]
-    assert courses.by_start_date(own.rut, Program.IMPULSA_PERSONAS, date(2018, 4, 3), date(2018, 12, 31)) == []
-    assert courses.by_start_date(own.rut, Program.APRENDIZAJES, date(2018, 1, 1), date(2018, 12, 31)) == []
+    impulsa = Program.IMPULSA_PERSONAS
+
+    def listed(kind, value="", first=None, last=None, program=impulsa, institution=own.rut, regions=None):
+        listing = Listing(kind, institution, program, value, first, last, regions)
+        return courses.page(listing, None, 10), courses.count(listing)
+
+    assert listed(ListKind.SENCE, "1230000001") == ([stored], 1)
+    assert listed(ListKind.SENCE, "1230000001", institution=OTEC.rut) == ([], 0)
+    assert listed(ListKind.STATE, "PENDING") == ([stored], 1)
+    assert listed(ListKind.STATE, "ISSUED") == ([], 0)
+    assert listed(ListKind.START, first=date(2018, 4, 2), last=date(2018, 4, 2)) == ([stored], 1)
+    assert listed(ListKind.START, first=date(2018, 4, 3), last=date(2018, 12, 31)) == ([], 0)
+    assert listed(ListKind.START, first=date(2018, 1, 1), last=date(2018, 12, 31), program=Program.APRENDIZAJES) == (
+        [],
+        0,
+    )
+    assert listed(ListKind.END, first=date(2018, 1, 1), last=date(2018, 12, 31)) == ([stored], 1)
+    assert listed(ListKind.COMPANY, stored.company.rut.compact()) == ([stored], 1)
+    assert listed(ListKind.STATE, "PENDING", regions=("05",)) == ([stored], 1)
+    assert listed(ListKind.STATE, "PENDING", regions=("13",)) == ([], 0)
+    assert courses.get_many(["6100001", "6199999"]) == {"6100001": stored}
     assert sorted(courses.participants("6100001"), key=lambda p: p.rut.body) == people
     assert courses.course_and_participant("6100001", people[0].rut) == (stored, people[0])
     assert courses.course_and_participant("6100001", rut(12345678)) == (stored, None)
@@ -451,10 +466,10 @@ def test_commit_issue_writes_certificate_counter_course_and_audit_together(seed)
     assert CertificateRepository().last_sequence(OTEC.rut, certificate.number.year) == 1
     after = CourseRepository().get("6200001")
     assert (after.certificate_state, after.version) == (CertificateState.ISSUED, 1)
-    assert after in CourseRepository().by_state(OTEC.rut, Program.IMPULSA_PERSONAS, CertificateState.ISSUED)
-    assert after.course_code not in {
-        c.course_code for c in CourseRepository().by_state(OTEC.rut, Program.IMPULSA_PERSONAS, CertificateState.PENDING)
-    }
+    issued = Listing(ListKind.STATE, OTEC.rut, Program.IMPULSA_PERSONAS, "ISSUED")
+    pending_list = Listing(ListKind.STATE, OTEC.rut, Program.IMPULSA_PERSONAS, "PENDING")
+    assert after in CourseRepository().page(issued, None, 100)
+    assert after.course_code not in {c.course_code for c in CourseRepository().page(pending_list, None, 100)}
     assert [e["action"] for e in AuditRepository().list_for("COURSE#6200001")] == ["certificate_issued"]
 
 

@@ -66,6 +66,7 @@ def _rule(national, regional, facilitator, officer, officer_other, other_institu
 
 READ_COURSE = _rule("ok", "404", "ok", "403", "403", "404")
 SEARCH = _rule("ok", "ok", "ok", "403", "403", "ok")  # scoped results, possibly empty
+WORKLIST = _rule("ok", "ok", "ok", "403", "403", "ok")  # OTEC profiles: their own items, possibly none
 CHANGE_COURSE = _rule("ok", "404", "403", "403", "403", "404")
 OFFICER_ONLY = _rule("403", "403", "403", "ok", "ok", "403")
 OFFICER_OF_REGION = _rule("403", "403", "403", "ok", "404", "403")
@@ -99,6 +100,7 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/api/certificates/{number}/pdf", READ_COURSE),
     ("POST", "/api/certificates/{number}/annulment", CHANGE_COURSE),
     ("GET", "/api/annulments", OFFICER_ONLY),
+    ("GET", "/api/annulments/decided", OFFICER_ONLY),
     ("GET", "/api/annulments/{request_id}", OFFICER_OF_REGION),
     ("POST", "/api/annulments/{request_id}/decision", OFFICER_OF_REGION),
     ("GET", "/api/exports", OFFICER_ONLY),
@@ -112,6 +114,9 @@ MATRIX: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/api/bundles/{bundle_id}", OWN_BUNDLE),
     ("GET", "/api/data-subjects/{rut}/report", DPO_ONLY),
     ("GET", "/api/data-subjects/{rut}/report.xlsx", DPO_ONLY),
+    ("GET", "/api/worklist", WORKLIST),
+    ("GET", "/api/profile", SIGNED_IN),
+    ("PUT", "/api/profile", SIGNED_IN),
     # Last: it ends the caller's session.
     ("POST", "/api/auth/logout", SIGNED_IN),
 ]
@@ -219,6 +224,8 @@ def _call(client, method, template, token, values, issued_course, certificate):
         body = {"participants": []}
     elif template.startswith("/api/registry/"):
         body = {"name": "SIN CLAVE"}
+    elif template == "/api/profile" and method == "PUT":
+        body = {"digest_enabled": True}
     elif template.startswith("/api/lce/"):
         body = {
             "facilitator": "X",

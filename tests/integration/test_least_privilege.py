@@ -40,6 +40,7 @@ from chalicelib.domain.access import Profile
 from chalicelib.domain.auth import UserAccount
 from chalicelib.domain.certificates import CertificateState
 from chalicelib.domain.clock import CHILE
+from chalicelib.domain.courses import Program
 from chalicelib.domain.notifications import REQUESTED, event_for
 from devtools import seed as direct
 from devtools.infra import (
@@ -54,6 +55,7 @@ from devtools.infra import (
 )
 from tests.builders import (
     ADMIN_RUT,
+    COMPANY,
     OFFICER_RUT,
     OTEC,
     SENCE,
@@ -354,6 +356,9 @@ def world(seed: Any) -> dict[str, str]:
     pending = course(COURSE, sence_code="1237718001", hours=4, start=date(2017, 3, 1), end=date(2017, 3, 30))
     seed.course(pending, [participant(pending, 8808603, "RIGOBERTO ORLANDO CASTILLO BARRÍA")])
     key = seed.api_key(OTEC)
+    for index in range(25):  # three pages of Aprendizajes: a jump to the middle one reads the day tallies
+        day = date(2020, 1, 1) + timedelta(days=index)
+        seed.course(course(f"52{index:05d}", program=Program.APRENDIZAJES, start=day, end=day + timedelta(days=9)))
     # Two requests made before: one in a region without officers, one whose event never reached the queue.
     requests = {}
     for sequence, (code, region) in enumerate(((LONELY, "05"), (OUTBOX, "13")), start=1):
@@ -467,6 +472,18 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check("wrong password", login(client, ADMIN_RUT.compact(), "no-es-la-clave"), 401)
             admin = _session_token(client, ADMIN_RUT.compact(), Profile.NATIONAL_ADMIN, otec, check)
             check("me", get(client, "/api/auth/me", admin), 200)
+            check("work list", get(client, "/api/worklist", admin), 200)
+            check("profile", get(client, "/api/profile", admin), 200)
+            for enabled in (False, True):  # Mi perfil: the digest off and on again (only that attribute)
+                check(
+                    "digest switch",
+                    client.http.put(
+                        "/api/profile",
+                        headers={"Content-Type": "application/json", "Authorization": f"Bearer {admin}"},
+                        body=json.dumps({"digest_enabled": enabled}),
+                    ),
+                    200,
+                )
             dpo = _session_token(client, DPO_RUT.compact(), Profile.DATA_PROTECTION_OFFICER, sence, check)
             check("data subject's report", get(client, "/api/data-subjects/88086031/report", dpo), 200)
             check("weak hash login", login(client, WEAK_HASH_RUT.compact()), 200)
@@ -528,6 +545,13 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check("search by state", get(client, f"/api/courses?{search}state&value=PENDING", admin), 200)
             dates = f"{search}start_date&from=2017-01-01&to=2017-12-31"
             check("search by dates", get(client, f"/api/courses?{dates}", admin), 200)
+            ends = f"{search}end_date&from=2017-01-01&to=2017-12-31"
+            check("search by end dates", get(client, f"/api/courses?{ends}", admin), 200)
+            company = COMPANY.rut.compact()
+            check("search by company", get(client, f"/api/courses?{search}company_rut&value={company}", admin), 200)
+            check("search by person", get(client, f"/api/courses?{search}participant_rut&value=88086031", admin), 200)
+            middle = "program=aprendizajes&criterion=state&value=PENDING&page=2"
+            check("jump to page 2", get(client, f"/api/courses?{middle}", admin), 200)
             check("export search", get(client, f"/api/courses.xlsx?{dates}", admin, Accept="application/json"), 200)
             check("participants", get(client, f"/api/courses/{COURSE}/participants", admin), 200)
             check("participant", get(client, f"/api/courses/{COURSE}/participants/88086031/sessions", admin), 200)
@@ -575,6 +599,7 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
             check(
                 "review decision", client.http.post(review, headers=FORM, body="decision=approve&comment=Procede"), 200
             )
+            check("decided", get(client, "/api/annulments/decided?outcome=aprobada", officer), 200)
             check("annulled pdf", get(client, f"/api/certificates/{number}/pdf", admin, Accept="application/json"), 200)
             check("verify", get(client, f"/api/verify/{number}?code={code}"), 200)
             pdf_headers = {"Content-Type": "application/pdf"}
@@ -609,6 +634,7 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
         with recorder.running("NightlyExports"):
             run = client.lambda_.invoke("nightly_exports", _scheduled({"day": today.isoformat()})).payload
         assert run["files"] == 16 and run["rows"] >= 1, run
+        assert run["digests"] == 1, run  # the approval entered the administrator's work list today
         # ------------------------------------------------ the API: the exports, then a RUT that gets locked
         with recorder.running("APIHandler"):
             officer = _session_token(client, OFFICER_RUT.compact(), Profile.SENCE_OFFICER, sence, check)

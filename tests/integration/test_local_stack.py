@@ -30,7 +30,7 @@ def demo(local_stack):
 
 
 def test_bootstrap_creates_everything_and_can_run_again(demo):
-    assert demo["courses"] == 60
+    assert demo["courses"] == 62  # 60 of the past, 2 of early warning dated from today
     create_resources()
     assert load_demo_data() == {"skipped": 1}
 
@@ -58,7 +58,7 @@ def _all_courses():
 def test_demo_has_sixty_courses_in_every_state_program_and_three_regions(demo):
     courses = _all_courses()
 
-    assert len(courses) == 60
+    assert len(courses) == 62
     assert set(Counter(c.certificate_state for c in courses)) == set(CertificateState)
     assert set(Counter(c.program for c in courses)) == set(Program)
     assert len({c.institution.rut for c in courses}) >= 3

@@ -6,6 +6,7 @@ decided). `world()` gives a bundle of them; a test changes only what it needs.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +29,7 @@ from chalicelib.domain.certificates import (
     CourseTransition,
 )
 from chalicelib.domain.clock import CHILE
-from chalicelib.domain.course_queries import CourseAttendance, ParticipantSessions
+from chalicelib.domain.course_queries import CourseAttendance, Listing, ListKind, ParticipantSessions, Position
 from chalicelib.domain.courses import Course, Participant, Program
 from chalicelib.domain.errors import StateConflictError
 from chalicelib.domain.exports import ExportRow
@@ -38,6 +39,20 @@ from chalicelib.domain.notifications import DECIDED, REQUESTED
 from chalicelib.domain.privacy import Access, SubjectReport
 from chalicelib.domain.rut import Rut
 from chalicelib.domain.signatures import UNSIGNED, SignatureCheck
+from chalicelib.domain.worklist import (
+    CourseTally,
+    DigestSettings,
+    Member,
+    WorkItem,
+    WorklistChange,
+    due_range,
+    on_annulment_request,
+    on_decision,
+    on_issue,
+    on_registry_course,
+    on_session,
+    running_range,
+)
 from chalicelib.renderers.email import EmailRenderer
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.ports import Ports
@@ -114,6 +129,12 @@ class Store:
     accesses: list[Access] = field(default_factory=list)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     bundles: dict[str, Bundle] = field(default_factory=dict)
+    worklist: dict[tuple[Rut, str], WorkItem] = field(default_factory=dict)
+    worklist_names: dict[tuple[Rut, str], frozenset[str]] = field(default_factory=dict)
+    members: dict[Rut, list[Member]] = field(default_factory=dict)
+    digest_off: set[Rut] = field(default_factory=set)
+    digest_sent: dict[Rut, tuple[date, datetime]] = field(default_factory=dict)
+    reads: list[tuple[str, int]] = field(default_factory=list)  # (what, how many items) per course read
 
     def actions(self, subject: str | None = None) -> list[str]:
         return [entry.action for entry in self.audit if subject is None or entry.subject == subject]
@@ -144,6 +165,26 @@ class InMemoryUsers:
 
     def officers_of(self, region_code: str) -> list[Officer]:
         return [o for o in self.store.officers if o.region_code == region_code]
+
+    def digest_settings(self, who: Rut) -> DigestSettings | None:
+        if who not in self.store.accounts:
+            return None
+        sent = self.store.digest_sent.get(who)
+        return DigestSettings(self.store.emails.get(who), who not in self.store.digest_off, sent[1] if sent else None)
+
+    def set_digest(self, who: Rut, enabled: bool) -> None:
+        assert who in self.store.accounts
+        if enabled:
+            self.store.digest_off.discard(who)
+        else:
+            self.store.digest_off.add(who)
+
+    def claim_digest(self, who: Rut, day: date, now: datetime) -> bool:
+        sent = self.store.digest_sent.get(who)
+        if sent is not None and sent[0] >= day:
+            return False
+        self.store.digest_sent[who] = (day, now)
+        return True
 
 
 class InMemoryLoginAttempts:
@@ -214,6 +255,17 @@ class InMemoryApiKeys:
 # ---------------------------------------------------------------- records
 
 
+def _list_entry(course: Course, kind: ListKind) -> tuple[tuple[Rut, Program, str], date]:
+    """Which list partition of `kind` the course stands in, and its day there (as the indexes key it)."""
+    value = {
+        ListKind.STATE: course.certificate_state.value,
+        ListKind.SENCE: course.sence_code,
+        ListKind.COMPANY: course.company.rut.compact(),
+    }.get(kind, "")
+    day = course.end_date if kind is ListKind.END else course.start_date
+    return (course.institution.rut, course.program, value), day
+
+
 class InMemoryCourses:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -221,20 +273,41 @@ class InMemoryCourses:
     def get(self, course_code: str) -> Course | None:
         return self.store.courses.get(course_code)
 
-    def get_many(self, course_codes: Sequence[str]) -> dict[str, Course]:
-        return {code: self.store.courses[code] for code in course_codes if code in self.store.courses}
+    def get_many(self, course_codes: Iterable[str]) -> dict[str, Course]:
+        codes = set(course_codes)
+        self.store.reads.append(("get_many", len(codes)))
+        return {code: self.store.courses[code] for code in codes if code in self.store.courses}
 
-    def _of(self, institution: Rut) -> list[Course]:
-        return [c for c in self.store.courses.values() if c.institution.rut == institution]
+    def _listed(self, listing: Listing) -> list[tuple[Position, Course]]:
+        """The list as its index holds it: every course of the partition, by (day, code)."""
+        listed = []
+        for course in self.store.courses.values():
+            partition, day = _list_entry(course, listing.kind)
+            if partition != (listing.institution, listing.program, listing.value):
+                continue
+            if listing.regions is not None and course.region_code not in listing.regions:
+                continue
+            if (listing.first and day < listing.first) or (listing.last and day > listing.last):
+                continue
+            listed.append((Position(day, course.course_code), course))
+        return sorted(listed, key=lambda pair: pair[0])
 
-    def by_sence_code(self, institution: Rut, sence_code: str) -> list[Course]:
-        return [c for c in self._of(institution) if c.sence_code == sence_code]
+    def page(self, listing: Listing, after: Position | None, limit: int, *, backward: bool = False) -> list[Course]:
+        listed = self._listed(listing)
+        if backward:
+            chosen = [c for at, c in reversed(listed) if after is None or at < after][:limit]
+        else:
+            chosen = [c for at, c in listed if after is None or at > after][:limit]
+        self.store.reads.append(("page", len(chosen)))
+        return chosen
 
-    def by_state(self, institution: Rut, program: Program, state: CertificateState) -> list[Course]:
-        return [c for c in self._of(institution) if c.program is program and c.certificate_state is state]
+    def count(self, listing: Listing) -> int:
+        # The tallies DynamoDB keeps with each write, counted here from the courses themselves.
+        return len(self._listed(listing))
 
-    def by_start_date(self, institution: Rut, program: Program, first: date, last: date) -> list[Course]:
-        return [c for c in self._of(institution) if c.program is program and first <= c.start_date <= last]
+    def day_counts(self, listing: Listing) -> list[tuple[date, int]]:
+        days = Counter(at.day for at, _course in self._listed(listing))
+        return sorted(days.items())
 
     def participants(self, course_code: str) -> list[Participant]:
         return list(self.store.participants.get(course_code, []))
@@ -326,12 +399,63 @@ class InMemoryAnnulments:
             if a.region_code == region_code and a.status is AnnulmentStatus.PENDING
         ]
 
+    def list_decided_for_region(self, region_code: str, since: datetime) -> list[AnnulmentRequest]:
+        return [
+            a
+            for a in self.store.annulments.values()
+            if a.region_code == region_code
+            and a.decided_by_rut is not None
+            and a.decided_at is not None
+            and a.decided_at >= since
+        ]
+
     def unpublished(self) -> list[tuple[str, str]]:
         return [(kind, request_id) for request_id, kind in self.store.outbox.items()]
 
     def mark_published(self, kind: str, request_id: str) -> None:
         if self.store.outbox.get(request_id) == kind:
             del self.store.outbox[request_id]
+
+
+def apply_worklist(store: Store, change: WorklistChange) -> None:
+    """What `storage.worklist.write_change` does to the table: updates in place, deletes, names added."""
+    for item in change.put:
+        at = (item.institution, item.key)
+        old = store.worklist.get(at)
+        if old is not None and item.keep_since:
+            item = replace(item, since=old.since)
+        if old is not None and item.announced_on is None:
+            item = replace(item, announced_on=old.announced_on)
+        store.worklist[at] = replace(item, keep_since=False)
+        store.worklist_names[at] = store.worklist_names.get(at, frozenset()) | item.facilitators
+    for at in change.remove:
+        store.worklist.pop(at, None)
+        store.worklist_names.pop(at, None)
+    for institution, key, names in change.name:
+        at = (institution, key)
+        store.worklist_names[at] = store.worklist_names.get(at, frozenset()) | names
+
+
+class InMemoryWorklist:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _read(self, at: tuple[Rut, str]) -> WorkItem:
+        return replace(self.store.worklist[at], facilitators=self.store.worklist_names.get(at, frozenset()))
+
+    def due(self, institution: Rut, today: date) -> list[WorkItem]:
+        ranges = (due_range(today), running_range(today))
+        return [
+            self._read(at)
+            for at in sorted(self.store.worklist, key=lambda at: at[1])
+            if at[0] == institution and any(first <= at[1] <= last for first, last in ranges)
+        ]
+
+    def announced(self, day: date) -> list[WorkItem]:
+        return [self._read(at) for at, item in self.store.worklist.items() if item.announced_on == day]
+
+    def members(self, institution: Rut) -> list[Member]:
+        return list(self.store.members.get(institution, []))
 
 
 class InMemoryAccessLog:
@@ -400,6 +524,7 @@ class InMemoryTransactions:
         self.store.certificates[(certificate.institution_rut, certificate.number)] = certificate
         self._apply(move)
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_issue(move.course))
 
     def commit_annulment_request(self, request: AnnulmentRequest, move: CourseTransition, audit: AuditEntry) -> None:
         self._interleave()
@@ -409,6 +534,7 @@ class InMemoryTransactions:
         self.store.outbox[request.request_id] = REQUESTED
         self._apply(move)
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_annulment_request(request, move.course))
 
     def commit_decision(
         self, decided: AnnulmentRequest, move: CourseTransition, annul_certificate: bool, audit: AuditEntry
@@ -429,6 +555,7 @@ class InMemoryTransactions:
             annulled = replace(certificate, status=CertificateStatus.ANNULLED, annulled_at=decided.decided_at)
             self.store.certificates[index] = annulled
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_decision(decided, move.course))
 
     def commit_session(
         self,
@@ -437,6 +564,7 @@ class InMemoryTransactions:
         session: Session,
         fingerprint: str,
         audit: AuditEntry,
+        tally: CourseTally | None = None,
     ) -> None:
         self._interleave()
         current = self.store.courses.get(course.course_code)
@@ -445,8 +573,12 @@ class InMemoryTransactions:
         self.store.courses[course.course_code] = replace(current, version=current.version + 1)
         self.store.sessions.setdefault(course.course_code, {})[session.session_id] = (session, fingerprint)
         self.store.audit.append(audit)
+        if tally is not None:
+            apply_worklist(self.store, on_session(course, tally, audit.at))
 
-    def commit_registry_course(self, course: Course, expected_version: int | None, audit: AuditEntry) -> None:
+    def commit_registry_course(
+        self, course: Course, expected_version: int | None, audit: AuditEntry, replaced: Course | None = None
+    ) -> None:
         self._interleave()
         stored = self.store.courses.get(course.course_code)
         if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
@@ -456,6 +588,7 @@ class InMemoryTransactions:
         )
         self.store.participants.setdefault(course.course_code, [])
         self.store.audit.append(audit)
+        apply_worklist(self.store, on_registry_course(course, replaced))
 
     def commit_enrolment(
         self, course: Course, written: Sequence[Participant], removed: Sequence[Rut], audit: AuditEntry
@@ -825,6 +958,11 @@ class World:
             self.store.emails[account.rut] = email
         return account
 
+    def add_member(self, institution: Rut, member: Member) -> Member:
+        """An administrator whom the institution's daily digest is for."""
+        self.store.members.setdefault(institution, []).append(member)
+        return member
+
     def add_officer(self, officer: Officer) -> Officer:
         self.store.officers.append(officer)
         return officer
@@ -863,6 +1001,7 @@ def world(*, clock: FakeClock | None = None) -> World:
         sessions=InMemorySessions(store),
         certificates=InMemoryCertificates(store),
         annulments=InMemoryAnnulments(store),
+        worklist=InMemoryWorklist(store),
         audit=InMemoryAudit(store),
         access_log=InMemoryAccessLog(store),
         transactions=transactions,

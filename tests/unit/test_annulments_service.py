@@ -241,7 +241,7 @@ def test_the_inbox_lists_the_pending_requests_of_the_region_oldest_first_with_th
     newer = requested(w, "1000002")
     requested(w, "1000003", region="05")
 
-    inbox = annulments.regional_inbox(w.ports, OFFICER)
+    inbox = annulments.regional_inbox(w.ports, OFFICER).items
 
     assert [item.request.request_id for item in inbox] == [older, newer]
     assert [item.course.course_code for item in inbox] == ["1000001", "1000002"]
@@ -253,7 +253,7 @@ def test_an_officer_of_two_regions_sees_both(w):
     requested(w, "1000002")
     both = principal(Profile.SENCE_OFFICER, institution=SENCE, regions=("13", "05"), who=OFFICER_RUT)
 
-    inbox = annulments.regional_inbox(w.ports, both)
+    inbox = annulments.regional_inbox(w.ports, both).items
 
     assert [(item.course.course_code, item.request.region_code) for item in inbox] == [
         ("1000001", "05"),
@@ -265,7 +265,7 @@ def test_a_decided_request_leaves_the_inbox(w):
     rid = requested(w)
     annulments.decide_request(w.ports, OFFICER, rid, "reject", "")
 
-    assert annulments.regional_inbox(w.ports, OFFICER) == []
+    assert annulments.regional_inbox(w.ports, OFFICER).items == []
 
 
 @pytest.mark.parametrize("profile", [Profile.NATIONAL_ADMIN, Profile.REGIONAL_ADMIN, Profile.FACILITATOR])
@@ -274,6 +274,87 @@ def test_an_otec_profile_has_no_inbox(w, profile):
 
     with pytest.raises(PermissionDeniedError):
         annulments.regional_inbox(w.ports, principal(profile, regions=("13",)))
+
+
+def test_the_inbox_gives_the_desk_figures(w):
+    requested(w, "1000001")
+    w.clock.advance(hours=2)
+    decided_fast = requested(w, "1000002")
+    w.clock.advance(hours=4)
+    annulments.decide_request(w.ports, OFFICER, decided_fast, "approve", "")  # 4 h after its request
+    requested(w, "1000003", region="05")  # another region: not counted
+
+    figures = annulments.regional_inbox(w.ports, OFFICER).figures
+
+    assert figures.pending == 1
+    assert figures.oldest_pending_age == timedelta(hours=6)
+    assert (figures.decided, figures.median_time_to_decide) == (1, timedelta(hours=4))
+
+
+def test_an_empty_desk_has_no_oldest_and_no_median(w):
+    figures = annulments.regional_inbox(w.ports, OFFICER).figures
+
+    assert (figures.pending, figures.oldest_pending_age, figures.median_time_to_decide) == (0, None, None)
+
+
+# ---------------------------------------------------------------- decided_requests
+
+
+def test_the_decided_list_shows_the_region_s_decisions_newest_first_with_their_course(w):
+    first = requested(w, "1000001")
+    second = requested(w, "1000002", institution=OTHER_OTEC)
+    elsewhere = requested(w, "1000003", region="05")
+    annulments.decide_request(w.ports, OFFICER, first, "approve", "")
+    w.clock.advance(hours=1)
+    annulments.decide_request(w.ports, OFFICER, second, "reject", "Correcto.")
+    annulments.decide_request(w.ports, officer("05"), elsewhere, "approve", "")
+
+    found = annulments.decided_requests(w.ports, OFFICER, None, None)
+
+    assert [item.request.request_id for item in found.items] == [second, first]
+    assert [item.course.course_code for item in found.items] == ["1000002", "1000001"]
+    assert [p.name for p in found.institutions] == ["Capacitación Austral Limitada", "Fundación de Capacitación Sofofa"]
+
+
+def test_the_decided_list_filters_by_outcome_and_by_otec(w):
+    first = requested(w, "1000001")
+    second = requested(w, "1000002", institution=OTHER_OTEC)
+    annulments.decide_request(w.ports, OFFICER, first, "approve", "")
+    annulments.decide_request(w.ports, OFFICER, second, "reject", "")
+
+    approved = annulments.decided_requests(w.ports, OFFICER, "aprobada", "")
+    of_other = annulments.decided_requests(w.ports, OFFICER, "", OTHER_OTEC.rut.formatted())
+    none = annulments.decided_requests(w.ports, OFFICER, "rechazada", "75998240-1")
+
+    assert [item.request.request_id for item in approved.items] == [first]
+    assert [item.request.request_id for item in of_other.items] == [second]
+    assert none.items == []
+    assert len(none.institutions) == 2  # the choices stay whatever the filter
+
+
+def test_a_decision_leaves_the_decided_list_after_90_days(w):
+    rid = requested(w)
+    annulments.decide_request(w.ports, OFFICER, rid, "approve", "")
+    w.clock.advance(days=90)
+    assert len(annulments.decided_requests(w.ports, OFFICER, None, None).items) == 1
+
+    w.clock.advance(seconds=1)
+
+    assert annulments.decided_requests(w.ports, OFFICER, None, None).items == []
+    assert annulments.regional_inbox(w.ports, OFFICER).figures.decided == 0
+
+
+def test_a_bad_outcome_filter_is_refused(w):
+    with pytest.raises(InvalidInputError) as caught:
+        annulments.decided_requests(w.ports, OFFICER, "quizás", None)
+
+    assert caught.value.field == "outcome"
+
+
+@pytest.mark.parametrize("profile", [Profile.NATIONAL_ADMIN, Profile.REGIONAL_ADMIN, Profile.FACILITATOR])
+def test_an_otec_profile_has_no_decided_list(w, profile):
+    with pytest.raises(PermissionDeniedError):
+        annulments.decided_requests(w.ports, principal(profile, regions=("13",)), None, None)
 
 
 # ---------------------------------------------------------------- get_request
@@ -455,7 +536,7 @@ def test_after_a_rejection_the_otec_may_ask_again(w):
 
     assert again.request_id != first
     assert w.course(CODE).certificate_state is CertificateState.ANNULMENT_REQUESTED
-    assert [item.request.request_id for item in annulments.regional_inbox(w.ports, OFFICER)] == [again.request_id]
+    assert [item.request.request_id for item in annulments.regional_inbox(w.ports, OFFICER).items] == [again.request_id]
 
 
 def test_after_an_approval_the_course_is_issued_again_with_the_next_number(w):

@@ -22,8 +22,10 @@ from chalicelib.domain.annulments import (
     MAX_COMMENT,
     MAX_REASON,
     MIN_REASON,
+    OUTCOME_PATTERN,
     REASON_PATTERN,
     Decision,
+    parse_outcome,
 )
 from chalicelib.domain.certificates import NUMBER_PATTERN, CertificateNumber
 from chalicelib.domain.course_queries import SEARCH_DAY_PATTERN, parse_day
@@ -59,6 +61,7 @@ EXACT = [
     ("number", NUMBER_PATTERN, CertificateNumber.parse),
     ("profile", PROFILE_PATTERN, Profile.parse),
     ("decision", DECISION_PATTERN, Decision.parse),
+    ("outcome", OUTCOME_PATTERN, parse_outcome),
 ]
 
 

@@ -254,7 +254,7 @@ def test_no_wildcard_action_and_no_wildcard_resource(source):
 
 
 @pytest.mark.parametrize("source", [name for name, _ in _templates()])
-def test_people_are_read_only_but_for_the_password_hash_and_audit_is_append_only(source):
+def test_people_are_read_only_but_for_the_password_hash_and_the_digest_and_audit_is_append_only(source):
     template = dict(_templates())[source]
     for function, statement in _role_policies(template):
         actions = {
@@ -263,9 +263,15 @@ def test_people_are_read_only_but_for_the_password_hash_and_audit_is_append_only
         writes = actions - DYNAMODB_READS
         for table in filter(None, (_table_of(_text(r)) for r in _as_list(statement["Resource"]))):
             if table in PEOPLE and writes:
-                assert (function, table, writes) == ("APIHandler", "users", {"UpdateItem"}), (source, statement)
+                assert (table, writes) == ("users", {"UpdateItem"}), (source, statement)
                 allowed = statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]
-                assert set(allowed) == {"rut", "password_hash"}, (source, statement)
+                # The API: a better password hash, or the owner's digest switch; the nightly schedule:
+                # the day of the last digest sent. Never a grant, a name or an e-mail.
+                assert (function, frozenset(allowed)) in {
+                    ("APIHandler", frozenset({"rut", "password_hash"})),
+                    ("APIHandler", frozenset({"rut", "digest_off"})),
+                    ("NightlyExports", frozenset({"rut", "digest_day", "digest_at"})),
+                }, (source, statement)
                 assert set(statement["Condition"]) == {"ForAllValues:StringEquals"}, (source, statement)
             if table == "audit":
                 assert writes <= {"PutItem"}, f"{source} {function}: audit may only be appended to, not {writes}"
@@ -278,7 +284,7 @@ def test_mail_only_as_the_sender_and_each_function_logs_only_to_its_own_group(so
         actions = _as_list(statement["Action"])
         resources = [_text(r) for r in _as_list(statement["Resource"])]
         if any(action.startswith("ses:") for action in actions):
-            assert function == "NotifyAnnulments"
+            assert function in ("NotifyAnnulments", "NightlyExports")  # the digest goes with the nightly run
             assert set(actions) == {"ses:SendEmail"}
             assert {r.rsplit("identity/", 1)[1] for r in resources} == {"gca.sence.cl", "no-responder@gca.sence.cl"}
         if any(action.startswith("logs:") for action in actions):
@@ -314,9 +320,10 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
             "DeleteItem login_sessions",
             "PutItem rate_limits",
             "UpdateItem rate_limits",
-            "UpdateItem users",  # the conditioned password re-hash
+            "UpdateItem users",  # the conditioned password re-hash and digest switch
             "UpdateItem courses",
             "PutItem courses",  # the course registry feed
+            "UpdateItem course_tallies",  # the search counts, moved in the transactions that write courses
             "PutItem participants",
             "DeleteItem participants",
             "PutItem sessions",
@@ -327,6 +334,8 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
             "UpdateItem annulments",
             "PutItem audit",
             "PutItem access_log",
+            "UpdateItem worklist",  # the work list, kept in the transactions that change it
+            "DeleteItem worklist",
             "PutObject certificates/",
             "PutObject downloads/",
             "PutItem bundles",  # a bundle asked for
@@ -344,7 +353,7 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
             "PutItem access_log",
         },
         "RelayOutbox": {"UpdateItem annulments"},
-        "NightlyExports": {"PutObject exports/nightly/"},
+        "NightlyExports": {"PutObject exports/nightly/", "UpdateItem users"},  # the digest's sent day
     }
 
 

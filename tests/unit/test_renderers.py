@@ -131,3 +131,34 @@ def test_excel_keeps_names_as_text_and_never_a_formula():
     ]
     assert all(c.data_type == "s" for c in cells)
     assert [c.quotePrefix for c in cells if c.value[0] in "=+-@"] == [True, True, True]
+
+
+def test_the_attendance_workbooks_say_who_can_no_longer_reach_the_minimum_in_words():
+    from datetime import timedelta
+
+    from chalicelib.domain.course_queries import course_attendance, participant_sessions
+    from chalicelib.renderers.excel import course_attendance_sheets, participant_sessions_sheets
+    from tests.builders import at, course, participant, session
+
+    running = course(hours=10, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    ana, beto = participant(running, 15303444, "ANA"), participant(running, 8808603, "BETO")
+    held = [
+        session(f"s{i}", at(date(2026, 3, 2 + i), 9), 2, [(ana.rut, at(date(2026, 3, 2 + i), 9), None)])
+        for i in range(3)
+    ]
+    held[0] = session(
+        "s0",
+        at(date(2026, 3, 2), 9),
+        2,
+        [(beto.rut, at(date(2026, 3, 2), 9), at(date(2026, 3, 2), 9) + timedelta(hours=2))],
+    )
+    today = date(2026, 3, 10)
+
+    total = course_attendance_sheets(course_attendance(running, [ana, beto], held, today))[0]
+    rows = {row[1]: row for row in total.rows}
+    assert total.headers[-3:] == ["Horas realizadas", "Máximo alcanzable %", "Alerta"]
+    assert rows["ANA"][-3:] == ["06:00:00", 40, "No alcanza el 75 %"]
+    assert rows["BETO"][-3:] == ["06:00:00", 60, "No alcanza el 75 %"]
+
+    one = participant_sessions_sheets(participant_sessions(running, ana, held, today))[1]
+    assert next(iter(one.rows))[-3:] == ("06:00:00", 40, "No alcanza el 75 %")
