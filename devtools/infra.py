@@ -225,17 +225,19 @@ FUNCTIONS: dict[str, Function] = {
             "participants": QUERY,
             "sessions": QUERY,
             "certificates/index/course_index": QUERY,
+            # A PDF not stored yet (from before GCA, an ANULADO copy nobody downloaded) is made as its
+            # download makes it: its SHA-256 recorded (conditional UpdateItem) before it is stored once.
+            "certificates": ("UpdateItem",),
             "access_log": ("PutItem",),  # every file of the ZIP, as its own download would be
         },
         objects={
-            # The stored PDFs, read only: the worker never signs (an annulled certificate without its
-            # ANULADO copy yet goes in as issued, marked ANULADO in its name and in the manifest).
-            CERTIFICATES_PREFIX: ("GetObject",),
+            CERTIFICATES_PREFIX: ("GetObject", "PutObject"),  # the stored PDFs; one made is put write-once
             BUNDLES_PREFIX: ("PutObject",),  # the ZIP: a multipart upload, completed write-once
         },
         # What Lambda's event source mapping does with the function's role, not the code.
         bundle_queue=("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),
         token_keys=True,  # bootstrap() reads the key ring in every function
+        sign_certificates=True,  # the PDFs it has to make, signed as the API signs them
     ),
     "RelayOutbox": Function(
         name=f"{PREFIX}relay-outbox",

@@ -48,7 +48,7 @@ from ..domain.courses import Course, Participant
 from ..domain.errors import DomainError
 from ..domain.media import ZIP
 from ..domain.privacy import Disclosure
-from .certificates import read_document
+from .certificates import stored_document
 from .ports import Ports, Upload
 from .privacy import disclose
 
@@ -269,10 +269,7 @@ def _add_course(ports: Ports, bundle: Bundle, course: Course, add: Callable[...,
     certificates = sorted(ports.certificates.list_for_course(code), key=lambda c: c.issued_at)
     for certificate in certificates:
         number, state = str(certificate.number), certificate.status.value
-        body = _stored_pdf(ports, certificate)
-        if body is None:  # never stored (its upload failed at issue): made on its first download
-            add(None, None, code, number, f"{state} (PDF NO DISPONIBLE)")
-            continue
+        body = _signed_pdf(ports, certificate)
         disclose(ports, owner, Disclosure.CERTIFICATE_PDF, course_code=code, certificate=number)
         add(certificate_path(code, certificate), _bytes(body), code, number, state)
     if bundle.certificates_only:
@@ -302,15 +299,12 @@ def _copy_text(source: IO[str], out: IO[bytes]) -> None:
         out.write(piece.encode("utf-8"))
 
 
-def _stored_pdf(ports: Ports, certificate: Certificate) -> bytes | None:
-    """The signed file as stored: an annulled certificate's ANULADO copy if it was made (on its first
-    download), else the file as issued (its name in the ZIP and the manifest say ANULADO). The worker
-    never renders nor signs: only the API holds the signing key."""
-    if certificate.status is CertificateStatus.ANNULLED:
-        copy = read_document(ports, certificate, annulled=True)
-        if copy is not None:
-            return copy
-    return read_document(ports, certificate)
+def _signed_pdf(ports: Ports, certificate: Certificate) -> bytes:
+    """The signed file its download gives: an annulled certificate's ANULADO copy, else the file as
+    issued. One not stored yet (a certificate from before GCA, an ANULADO copy nobody downloaded, an
+    upload that failed) is made as a download makes it: rendered, signed, recorded, stored once."""
+    annulled = certificate.status is CertificateStatus.ANNULLED
+    return stored_document(ports, certificate, annulled=annulled)[1]
 
 
 def _bytes(body: bytes) -> Callable[[IO[bytes]], object]:

@@ -609,9 +609,10 @@ def scenario(recorder: Recorder, world: dict[str, str]) -> Scenario:
                 200,
             )
             check("verification page", client.http.get(f"/verificar/{number}?code={code}"), 200)
-            # Liquidation bundles: one to build (the course's annulled certificate has its ANULADO copy),
-            # one nobody picks up (it fails when read, below).
-            bundle = check("bundle", post(client, "/api/bundles", {"course_codes": [COURSE]}, admin), 202)
+            # Liquidation bundles: one to build (the course's annulled certificate has its ANULADO copy; the
+            # certificate from before GCA has no PDF yet: the worker makes it), one nobody picks up (it
+            # fails when read, below).
+            bundle = check("bundle", post(client, "/api/bundles", {"course_codes": [COURSE, OUTBOX]}, admin), 202)
             forgotten = check(
                 "bundle never built", post(client, "/api/bundles", {"course_codes": [COURSE]}, admin), 202
             )

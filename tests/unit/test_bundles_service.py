@@ -167,11 +167,11 @@ def test_the_zip_holds_per_course_the_certificates_the_workbooks_and_a_manifest_
         "manifest.csv",
     } <= names
     assert {f"5115001/participantes/asistencia-5115001-{p.rut.compact()}.xlsx" for p in people} <= names
-    # No ANULADO copy made yet (it is made on its first download, by the API that signs): the file as
-    # issued, its name and the manifest marked.
+    # The annulled one is its signed ANULADO copy (made now, as its first download would), stored once.
     assert archive.read(f"5115001/certificado-{first}-ANULADO.pdf") == w.documents.body(
-        f"certificates/{OTEC.rut.compact()}/2017/{first}.pdf"
+        f"certificates/{OTEC.rut.compact()}/2017/{first}-anulado.pdf"
     )
+    assert b"ANULADO" in archive.read(f"5115001/certificado-{first}-ANULADO.pdf")
     rows = manifest(archive)
     assert {row["path"] for row in rows} == names - {"manifest.csv"}
     for row in rows:
@@ -197,7 +197,7 @@ def test_an_annulled_certificate_goes_in_as_its_anulado_copy_once_that_was_made(
     assert b"ANULADO" in zip_of(w, bundle.bundle_id).read(f"5115001/certificado-{number}-ANULADO.pdf")
 
 
-def test_a_certificate_whose_pdf_was_never_stored_is_listed_not_made(w):
+def test_a_certificate_whose_pdf_was_never_stored_is_made_as_its_download_would_make_it(w):
     add(w, "5115001")
     w.documents.fail_writes = True
     number = issue(w, "5115001")  # issued; its PDF upload failed
@@ -207,15 +207,14 @@ def test_a_certificate_whose_pdf_was_never_stored_is_listed_not_made(w):
 
     bundles.build_bundle(w.ports, bundle.bundle_id)
 
-    rows = manifest(zip_of(w, bundle.bundle_id))
-    assert {
-        "path": "",
-        "sha256": "",
-        "course_code": "5115001",
-        "certificate_number": number,
-        "state": "VALID (PDF NO DISPONIBLE)",
-    } in rows
-    assert w.signatures.signed == signed  # the worker never signs
+    archive = zip_of(w, bundle.bundle_id)
+    row = next(r for r in manifest(archive) if r["certificate_number"] == number)
+    body = archive.read(row["path"])
+    assert row["state"] == "VALID" and hashlib.sha256(body).hexdigest() == row["sha256"]
+    assert w.signatures.signed == signed + 1  # signed once, by the worker
+    # Stored once: the API's download now serves the very same file.
+    stored = next(c for c in w.store.certificates.values() if str(c.number) == number)
+    assert certificates.read_document(w.ports, stored) == body
 
 
 def test_every_file_in_the_zip_is_in_the_access_log_as_a_download_would_be(w):

@@ -344,6 +344,8 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
         "BuildBundles": {
             "UpdateItem bundles",  # taken, its lease renewed, done or failed
             "PutItem access_log",
+            "UpdateItem certificates",  # the SHA-256 of a PDF it had to make, recorded before it is stored
+            "PutObject certificates/",  # that PDF, write-once
             "PutObject bundles/",  # the ZIP, write-once
         },
         "NotifyAnnulments": {
@@ -358,9 +360,10 @@ def test_only_the_declared_functions_write_and_each_only_where_declared():
 
 
 @pytest.mark.parametrize("source", [name for name, _ in _templates()])
-def test_only_the_api_function_may_sign_with_the_certificates_key(source):
-    """The key policy names the API's role alone for kms:Sign; the account administers the key but no
-    statement delegates signing to IAM, and no role policy mentions KMS at all."""
+def test_only_the_api_and_the_bundle_worker_may_sign_with_the_certificates_key(source):
+    """The key policy names the API's role and the bundle worker's (which makes a PDF not stored yet, as
+    a download would) for kms:Sign; the account administers the key but no statement delegates signing
+    to IAM, and no role policy mentions KMS at all."""
     template = dict(_templates())[source]
     resources = template["Resources"]
     key = resources["SigningKey"]["Properties"]
@@ -370,9 +373,11 @@ def test_only_the_api_function_may_sign_with_the_certificates_key(source):
     assert all(s["Effect"] == "Allow" for s in statements)
     assert all("*" not in action for s in statements for action in _as_list(s["Action"]))
     signing = [s for s in statements if "kms:Sign" in _as_list(s["Action"])]
-    assert [s["Principal"] for s in signing] == [{"AWS": [{"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}]}]
+    assert [s["Principal"] for s in signing] == [
+        {"AWS": [{"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}, {"Fn::GetAtt": ["BuildBundlesRole", "Arn"]}]}
+    ]
     assert signing[0]["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"}}
-    assert [name for name, f in FUNCTIONS.items() if f.sign_certificates] == ["APIHandler"]
+    assert [name for name, f in FUNCTIONS.items() if f.sign_certificates] == ["APIHandler", "BuildBundles"]
     for function, statement in _role_policies(template):
         assert not any(action.startswith("kms:") for action in _as_list(statement["Action"])), function
     assert resources["SigningKeyAlias"]["Properties"] == {
@@ -386,7 +391,7 @@ def test_only_the_api_function_may_sign_with_the_certificates_key(source):
         for function, statement in _role_policies(template)
         if "ssm:GetParameter" in _as_list(statement["Action"])
     }
-    assert readers == {"APIHandler"}
+    assert readers == {"APIHandler", "BuildBundles"}
 
 
 def test_the_stack_signs_with_the_key_and_chain_the_prod_settings_name():
