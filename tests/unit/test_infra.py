@@ -424,10 +424,12 @@ def test_the_packaged_template_holds_everything_the_service_needs():
     resources = json.loads(PACKAGED.read_text(encoding="utf-8"))["Resources"]
     types = {r["Type"] for r in resources.values()}
     assert {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::Scheduler::Schedule"} <= types
-    assert sum(1 for r in resources.values() if r["Type"] == "AWS::SQS::Queue") == 2
-    source = resources["NotifyAnnulments"]["Properties"]["Events"]["NotifyAnnulmentsSqsEventSource"]
-    assert source["Type"] == "SQS"
-    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # The annulment notifications and the liquidation bundles, each with its dead-letter queue.
+    assert sum(1 for r in resources.values() if r["Type"] == "AWS::SQS::Queue") == 4
+    for consumer in ("NotifyAnnulments", "BuildBundles"):
+        source = resources[consumer]["Properties"]["Events"][f"{consumer}SqsEventSource"]
+        assert source["Type"] == "SQS"
+        assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert resources["NightlyExportsSchedule"]["Properties"]["ScheduleExpressionTimezone"] == "America/Santiago"
     bucket = resources["DocumentBucket"]["Properties"]
     assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
