@@ -59,6 +59,7 @@
     failure,
     load,
     download,
+    openInNewTab,
     showProblem,
     showBelowMinimum,
     showErrors,
@@ -462,7 +463,14 @@
   function start() {
     byId("form-factura").addEventListener("submit", submitInvoice);
     byId("boton-aceptar").addEventListener("click", accept);
+    // "Ver" shows the new certificate in a tab of its own (as on the course screen); the download stays.
     byId("boton-ver-emitido").addEventListener("click", (event) => {
+      const issue = view.issue;
+      if (!issue || !issue.certificate) return;
+      const path = `/api/certificates/${encodeURIComponent(issue.certificate.number)}/pdf?inline=true`;
+      openInNewTab(path, event.currentTarget, "ver-emitido-estado");
+    });
+    byId("boton-descargar-emitido").addEventListener("click", (event) => {
       const issue = view.issue;
       if (issue && issue.certificate) openPdf(issue.certificate.number, event.currentTarget, "ver-emitido-estado");
     });

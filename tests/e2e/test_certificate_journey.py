@@ -158,7 +158,16 @@ def test_certificate_of_course_5115263_is_issued_annulled_and_issued_again(
     assert len(posts) == 1, posts
     shot(page, "cert-emitido")
 
-    filename, text = pdf_text(page, "Ver certificado (PDF)", tmp_path)
+    # "Ver" shows it in a new tab, inline; the download beside it saves the same document.
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Ver certificado (PDF, se abre en una pestaña nueva)").click()
+    tab = opened.value
+    tab.wait_for_url(re.compile(r"^https?://"), wait_until="commit")
+    shown = page.request.get(tab.url)
+    assert (shown.status, shown.headers["content-type"]) == (200, "application/pdf")
+    assert shown.headers["content-disposition"].startswith("inline")
+    tab.close()
+    filename, text = pdf_text(page, "Descargar certificado (PDF)", tmp_path)
     assert filename == f"certificado-{number}.pdf"
     assert f"Certificado N° {number}" in text
     assert COURSE in text
