@@ -12,6 +12,7 @@ from ..config import get_settings
 from ..services import bundles
 from . import schemas
 from .http import api, current_principal, model_response, read_body
+from .queues import process_batch
 
 bp = Blueprint(__name__)
 
@@ -56,18 +57,4 @@ def handle_record(record: Any) -> Any:
 
 @bp.on_sqs_message(queue=get_settings().bundle_queue, batch_size=1)
 def build_bundles(event: SQSEvent) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    context: Any = event.context
-    try:
-        response: dict[str, Any] = dict(
-            process_partial_response(
-                event=event.to_dict(),
-                record_handler=handle_record,
-                processor=BatchProcessor(event_type=EventType.SQS),
-                context=context,
-            )
-        )
-    finally:
-        bootstrap().access_log.flush()  # what the ZIPs disclosed is in the access log before the batch ends
-    return response
+    return process_batch(event, handle_record)  # what the ZIPs disclosed is in the access log before it ends

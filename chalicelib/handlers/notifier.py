@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Rate, SQSEvent
 from ..bootstrap import bootstrap
 from ..config import get_settings
 from ..services import annulments, notifications
+from .queues import process_batch
 
 bp = Blueprint(__name__)
 
@@ -21,23 +22,8 @@ def handle_record(record: Any) -> Any:
 
 @bp.on_sqs_message(queue=get_settings().annulment_queue, batch_size=10)
 def notify_annulments(event: SQSEvent) -> dict[str, Any]:
-    # Imported here: only the notifier function needs the batch utilities, not the API's cold start.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    context: Any = event.context
-    bootstrap().idempotency.register_context(context)
-    try:
-        response: dict[str, Any] = dict(
-            process_partial_response(
-                event=event.to_dict(),
-                record_handler=handle_record,
-                processor=BatchProcessor(event_type=EventType.SQS),
-                context=context,
-            )
-        )
-    finally:
-        bootstrap().access_log.flush()  # the emails sent are in the access log before the batch ends
-    return response
+    bootstrap().idempotency.register_context(event.context)
+    return process_batch(event, handle_record)  # the emails sent are in the access log before it ends
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
