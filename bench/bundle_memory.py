@@ -15,13 +15,12 @@ DynamoDB adapter's `flush` does once they are written.
 
 Peak memory is measured two ways: tracemalloc's peak of Python allocations during the build (the
 figure the target applies to), and the process's peak resident memory above its baseline after a
-1-course warm-up (ru_maxrss, which also sees C allocations such as zlib's).
+1-course warm-up (VmHWM, which also sees C allocations such as zlib's).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from bench.counting import peak_rss_kib
 from bench.report import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +124,7 @@ def probe(courses: int) -> dict[str, Any]:
     warm_ports, warm, _ = _world(1)
     bundles.build_bundle(warm_ports, warm.bundle_id)  # imports and first-use allocations: the baseline
     ports, bundle, s3 = _world(courses)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_kib()
     tracemalloc.start()
     started = time.perf_counter()
     outcome = bundles.build_bundle(ports, bundle.bundle_id).outcome
@@ -141,8 +141,8 @@ def probe(courses: int) -> dict[str, Any]:
         "parts": s3.parts,
         "seconds": round(seconds, 2),
         "peak_python_bytes": peak,
-        "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline,
-        "rss_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "rss_growth_kib": peak_rss_kib() - baseline,
+        "rss_peak_kib": peak_rss_kib(),
     }
 
 

@@ -30,3 +30,16 @@ def count_requests() -> Iterator[Counter[str]]:
 
 def dynamodb_total(counter: Counter[str]) -> int:
     return sum(count for name, count in counter.items() if name.startswith("dynamodb:"))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory so far, in KiB: the kernel's high-water mark of its own memory
+    (`VmHWM`), which starts again at exec. (`ru_maxrss` does not: a probe started by a large process
+    reports that process's peak until it passes it, so its growth read 0.)"""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource  # not Linux: the closest measure there is
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import tempfile
 import time
+
+from bench.counting import peak_rss_kib
 
 
 def main() -> None:
@@ -19,13 +20,13 @@ def main() -> None:
     write = _ours(10)
     with tempfile.TemporaryFile() as out:
         write(out)  # imports and first-use allocations land in the baseline
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_kib()
     write = _ours(rows)
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         write(out)
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     print(json.dumps({"rows": rows, "seconds": round(seconds, 3), "rss_growth_kib": peak - baseline}))
 
 
