@@ -46,7 +46,7 @@ def recording() -> Iterator[list[Call]]:
     def recorded(self: BaseClient, operation_name: str, api_params: Any) -> Any:
         service = self.meta.service_model.service_name
         if service in STORAGE:
-            calls.append(Call(service, operation_name, copy.deepcopy(api_params)))
+            calls.append(Call(service, operation_name, _copied(api_params)))
         return _original(self, operation_name, api_params)
 
     BaseClient._make_api_call = recorded  # type: ignore[method-assign]
@@ -54,6 +54,17 @@ def recording() -> Iterator[list[Call]]:
         yield calls
     finally:
         BaseClient._make_api_call = _original  # type: ignore[method-assign]
+
+
+def _copied(params: dict[str, Any]) -> dict[str, Any]:
+    """The request's parameters as they are now; an upload's body (a file) as its bytes, left unread."""
+    body = params.get("Body")
+    if body is None or not hasattr(body, "read"):
+        return copy.deepcopy(params)
+    position = body.tell()
+    content = body.read()
+    body.seek(position)
+    return {**copy.deepcopy({k: v for k, v in params.items() if k != "Body"}), "Body": content}
 
 
 def bare_clients() -> dict[str, Any]:
