@@ -39,3 +39,18 @@ def session_token(client: Any, rut: str, profile: str, institution_rut: str) -> 
     )
     assert chosen.status_code == 200, chosen.json_body
     return str(chosen.json_body["token"])
+
+
+def scheduled_event(detail: dict[str, Any]) -> dict[str, Any]:
+    """The event EventBridge Scheduler hands a scheduled function (the nightly export and digest)."""
+    return {
+        "version": "0",
+        "id": "1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-29T09:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }

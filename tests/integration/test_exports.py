@@ -15,7 +15,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.access import Profile
 from chalicelib.domain.clock import CHILE
 from tests.builders import ADMIN_RUT, OFFICER_RUT, OTEC, SENCE, course, grant, participant, rut
-from tests.integration.api import get, post
+from tests.integration.api import get, post, scheduled_event
 
 VALPARAISO_OFFICER_RUT = rut(15151515)
 
@@ -41,17 +41,7 @@ def _workbook(key: str):
 
 
 def _run(client, day: str):
-    event = {
-        "version": "0",
-        "id": "1",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-11-29T09:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"day": day},
-    }
+    event = scheduled_event({"day": day})
     return client.lambda_.invoke("nightly_exports", event).payload
 
 

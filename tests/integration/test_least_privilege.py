@@ -66,7 +66,7 @@ from tests.builders import (
     participant,
     rut,
 )
-from tests.integration.api import PASSWORD, get, login, post
+from tests.integration.api import PASSWORD, get, login, post, scheduled_event
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -422,17 +422,7 @@ def _deliver(client: Any, bodies: list[str]) -> Any:
 
 
 def _scheduled(detail: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "1",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT,
-        "time": "2026-11-29T09:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": detail,
-    }
+    return {**scheduled_event(detail), "account": ACCOUNT, "region": REGION}
 
 
 def _session_token(client: Any, who: str, profile: Profile, institution: str, check: Callable[..., Any]) -> str:

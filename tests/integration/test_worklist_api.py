@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain.access import Profile
 from chalicelib.domain.clock import CHILE
 from tests.builders import ADMIN_RUT, OTEC, course, grant, participant, rut
-from tests.integration.api import JSON, get, post
+from tests.integration.api import JSON, get, post, scheduled_event
 
 RUNNING, ENDED = "5126001", "5126002"
 ADMIN_EMAIL = "karin.suarez@sofofa.example"
@@ -64,17 +64,8 @@ def _beto(client, token):
 
 
 def _digest(client):
-    event = {
-        "version": "0",
-        "id": "1",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-11-29T09:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"day": "2016-01-01"},  # a quiet day for the export; the digest reads today's news
-    }
+    # A quiet day for the export; the digest reads today's news.
+    event = scheduled_event({"day": "2016-01-01"})
     return client.lambda_.invoke("nightly_exports", event).payload
 
 
