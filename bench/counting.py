@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from botocore.client import BaseClient
 
-_original = BaseClient._make_api_call
+# hook(service, operation, params, send) -> what send() returned: sees a request and its answer.
+Hook = Callable[[str, str, Any, Callable[[], Any]], Any]
+
+
+@contextmanager
+def intercepting(hook: Hook) -> Iterator[None]:
+    """Every AWS request botocore makes inside the block goes through `hook`, which sends it (`send()`)
+    and returns its answer: the one place the benchmarks watch the requests."""
+
+    outer = BaseClient._make_api_call  # an enclosing block's watcher, or botocore's own
+
+    def through(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+        service = self.meta.service_model.service_name
+        return hook(service, operation_name, api_params, lambda: outer(self, operation_name, api_params))
+
+    BaseClient._make_api_call = through  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = outer  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -17,15 +36,12 @@ def count_requests() -> Iterator[Counter[str]]:
     """Counter of `service:Operation` for the calls made inside the block."""
     counter: Counter[str] = Counter()
 
-    def counted(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        counter[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
-        return _original(self, operation_name, api_params)
+    def counted(service: str, operation: str, params: Any, send: Callable[[], Any]) -> Any:
+        counter[f"{service}:{operation}"] += 1
+        return send()
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
+    with intercepting(counted):
         yield counter
-    finally:
-        BaseClient._make_api_call = _original  # type: ignore[method-assign]
 
 
 def dynamodb_total(counter: Counter[str]) -> int:

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.client import BaseClient
 from botocore.exceptions import ClientError
+
+from bench.counting import intercepting
 
 # The storage services whose requests make the floor: the key-value reads and writes of a request.
 STORAGE = ("dynamodb", "s3")
@@ -35,25 +36,18 @@ class Call:
     params: dict[str, Any]
 
 
-_original = BaseClient._make_api_call
-
-
 @contextmanager
 def recording() -> Iterator[list[Call]]:
     """The storage requests botocore makes inside the block, with a copy of their parameters."""
     calls: list[Call] = []
 
-    def recorded(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        service = self.meta.service_model.service_name
+    def recorded(service: str, operation: str, params: Any, send: Callable[[], Any]) -> Any:
         if service in STORAGE:
-            calls.append(Call(service, operation_name, _copied(api_params)))
-        return _original(self, operation_name, api_params)
+            calls.append(Call(service, operation, _copied(params)))
+        return send()
 
-    BaseClient._make_api_call = recorded  # type: ignore[method-assign]
-    try:
+    with intercepting(recorded):
         yield calls
-    finally:
-        BaseClient._make_api_call = _original  # type: ignore[method-assign]
 
 
 def _copied(params: dict[str, Any]) -> dict[str, Any]:

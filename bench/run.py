@@ -149,6 +149,7 @@ def measure_access_log(samples: int) -> dict[str, Any]:
     from chalice.test import Client
 
     from app import app
+    from bench.scenarios import signed_in
     from chalicelib.bootstrap import bootstrap, use
     from chalicelib.storage.access_log import AccessLogRepository
 
@@ -168,17 +169,7 @@ def measure_access_log(samples: int) -> dict[str, Any]:
     variants = {"overlapped": AccessLogRepository(days), "in_line": InLine(days), "none": Nothing()}
     results: dict[str, Any] = {}
     with Client(app) as client:
-        login = client.http.post(
-            "/api/auth/login",
-            headers={"Content-Type": "application/json"},
-            body=json.dumps({"rut": ADMIN[0], "password": "demo1234"}),
-        ).json_body["token"]
-        token = client.http.post(
-            "/api/auth/profile",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {login}"},
-            body=json.dumps({"profile": ADMIN[1], "institution_rut": ADMIN[2]}),
-        ).json_body["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = signed_in(client, *ADMIN)
         try:
             for _round in range(4):  # interleaved rounds: drift of the machine hits every variant alike
                 for name, log in variants.items():
@@ -207,22 +198,11 @@ def measure_floor(samples: int, http: dict[str, Any]) -> dict[str, Any]:
 
     from app import app
     from bench import floor
+    from bench.scenarios import signed_in
 
     with Client(app) as client:
         json_headers = {"Content-Type": "application/json"}
-
-        def sign_in(who: tuple[str, str, str]) -> dict[str, str]:
-            login = client.http.post(
-                "/api/auth/login", headers=json_headers, body=json.dumps({"rut": who[0], "password": "demo1234"})
-            ).json_body["token"]
-            token = client.http.post(
-                "/api/auth/profile",
-                headers={**json_headers, "Authorization": f"Bearer {login}"},
-                body=json.dumps({"profile": who[1], "institution_rut": who[2]}),
-            ).json_body["token"]
-            return {"Authorization": f"Bearer {token}"}
-
-        auth, officer, dpo = sign_in(ADMIN), sign_in(OFFICER), sign_in(DPO)
+        auth, officer, dpo = (signed_in(client, *who) for who in (ADMIN, OFFICER, DPO))
         issued = client.http.post(
             f"/api/courses/{FLOOR_COURSE}/certificate",
             headers={**json_headers, **auth},

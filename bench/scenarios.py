@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from chalicelib.domain.attendance import Mark, Session
 from chalicelib.domain.certificates import CertificateState
@@ -50,3 +52,23 @@ def seed_big_course(
         rows.append(Session(f"S{index + 1:03d}", "FACILITADOR DE PRUEBA", begin, end, marks))
     seed.save_course(course, people, rows)
     return course
+
+
+DEMO_PASSWORD = "demo1234"  # noqa: S105 (the demo accounts' password, BRIEF.md)
+
+
+def signed_in(
+    client: Any, rut: str, profile: str, institution_rut: str, password: str = DEMO_PASSWORD
+) -> dict[str, str]:
+    """The Authorization header of a session acting as `profile` at `institution_rut`, signed in through
+    the app in process (`chalice.test.Client`): login, then the profile chosen."""
+    json_headers = {"Content-Type": "application/json"}
+    login = client.http.post(
+        "/api/auth/login", headers=json_headers, body=json.dumps({"rut": rut, "password": password})
+    )
+    chosen = client.http.post(
+        "/api/auth/profile",
+        headers={**json_headers, "Authorization": f"Bearer {login.json_body['token']}"},
+        body=json.dumps({"profile": profile, "institution_rut": institution_rut}),
+    )
+    return {"Authorization": f"Bearer {chosen.json_body['token']}"}

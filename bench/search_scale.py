@@ -21,14 +21,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from botocore.client import BaseClient
-
+from bench.counting import intercepting
 from bench.report import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +40,6 @@ INSTITUTION = ("76543210", "OTEC MUCHOS CURSOS SPA")
 FIRST_DAY = date(2021, 1, 4)
 SEARCH_TABLES = ("courses", "course_tallies")
 
-_original = BaseClient._make_api_call
-
 
 @contextmanager
 def count_reads() -> Iterator[list[dict[str, Any]]]:
@@ -50,9 +47,9 @@ def count_reads() -> Iterator[list[dict[str, Any]]]:
     the items a BatchGetItem or GetItem returned)."""
     calls: list[dict[str, Any]] = []
 
-    def counted(self: BaseClient, operation: str, params: Any) -> Any:
-        result = _original(self, operation, params)
-        if self.meta.service_model.service_name == "dynamodb":
+    def counted(service: str, operation: str, params: Any, send: Callable[[], Any]) -> Any:
+        result = send()
+        if service == "dynamodb":
             if operation == "BatchGetItem":
                 for table, items in result.get("Responses", {}).items():
                     calls.append({"operation": operation, "table": table, "items": len(items)})
@@ -64,11 +61,8 @@ def count_reads() -> Iterator[list[dict[str, Any]]]:
                 calls.append(call)
         return result
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
+    with intercepting(counted):
         yield calls
-    finally:
-        BaseClient._make_api_call = _original  # type: ignore[method-assign]
 
 
 def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
@@ -157,8 +151,8 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _measure(client: Any, token: str, query: str, samples: int, bare: Any) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+def _measure(client: Any, auth: dict[str, str], query: str, samples: int, bare: Any) -> dict[str, Any]:
+    headers = {**auth, "Accept": "application/json"}
 
     def ask(cursor: str | None = None) -> Any:
         path = f"/api/courses?{query}&page_size={PAGE_SIZE}" + (f"&cursor={cursor}" if cursor else "")
@@ -236,6 +230,7 @@ def measure_search_scale(count: int, samples: int) -> dict[str, Any]:
         create_resources()
         seeded = _seed(count)
         from app import app
+        from bench.scenarios import signed_in
         from chalicelib.domain.rut import Rut, compute_check_digit
 
         def compact(body: str) -> str:
@@ -245,14 +240,7 @@ def measure_search_scale(count: int, samples: int) -> dict[str, Any]:
 
         bare = boto3.client("dynamodb", endpoint_url=endpoint)
         with Client(app) as client:
-            json_headers = {"Content-Type": "application/json"}
-            credentials = json.dumps({"rut": compact(ADMIN_RUT), "password": "demo1234"})
-            login = client.http.post("/api/auth/login", headers=json_headers, body=credentials).json_body
-            token = client.http.post(
-                "/api/auth/profile",
-                headers={**json_headers, "Authorization": f"Bearer {login['token']}"},
-                body=json.dumps({"profile": "NATIONAL_ADMIN", "institution_rut": compact(INSTITUTION[0])}),
-            ).json_body["token"]
+            auth = signed_in(client, compact(ADMIN_RUT), "NATIONAL_ADMIN", compact(INSTITUTION[0]))
             last_day = FIRST_DAY + timedelta(days=1095)
             by_date = f"start_date&from={FIRST_DAY.isoformat()}&to={last_day.isoformat()}"
             searches = {
@@ -262,7 +250,7 @@ def measure_search_scale(count: int, samples: int) -> dict[str, Any]:
             results: dict[str, Any] = {"seeded": seeded, "page_size": PAGE_SIZE}
             for name, query in searches.items():
                 print(f"bench: search_scale {name}", file=sys.stderr, flush=True)
-                results[name] = _measure(client, token, query, samples, bare)
+                results[name] = _measure(client, auth, query, samples, bare)
             assert results["by_state"]["page_1"]["total"] == seeded["pending"]
             assert results["by_start_date"]["page_1"]["total"] == count
         return results

@@ -122,6 +122,7 @@ def measure(samples: int = 60) -> dict[str, Any]:
 
     from app import app
     from bench.counting import count_requests, dynamodb_total
+    from bench.scenarios import signed_in
     from chalicelib.bootstrap import bootstrap
     from chalicelib.domain.access import Principal, Profile, ProfileGrant
     from chalicelib.domain.clock import CHILE
@@ -139,18 +140,9 @@ def measure(samples: int = 60) -> dict[str, Any]:
         cases[size] = {"institution": institution, "admin": admin, "seed_seconds": time.perf_counter() - started}
     results: dict[str, Any] = {}
     with Client(app) as client:
-        headers = {"Content-Type": "application/json"}
         for case in cases.values():
             institution, admin = case["institution"], case["admin"]
-            login = client.http.post(
-                "/api/auth/login", headers=headers, body=json.dumps({"rut": admin.compact(), "password": PASSWORD})
-            ).json_body
-            chosen = client.http.post(
-                "/api/auth/profile",
-                headers={**headers, "Authorization": f"Bearer {login['token']}"},
-                body=json.dumps({"profile": "NATIONAL_ADMIN", "institution_rut": institution.rut.compact()}),
-            ).json_body
-            case["auth"] = {"Authorization": f"Bearer {chosen['token']}"}
+            case["auth"] = signed_in(client, admin.compact(), "NATIONAL_ADMIN", institution.rut.compact(), PASSWORD)
             principal = Principal(admin, "X", ProfileGrant(Profile.NATIONAL_ADMIN, institution.rut, ""))
             with count_requests() as counter:
                 case["items"] = len(worklist.get_worklist(bootstrap(), principal))
